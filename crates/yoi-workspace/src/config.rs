@@ -1,0 +1,250 @@
+//! `.yoi/config.toml`: which plugins are enabled, pinned to what, granted what.
+//!
+//! ```toml
+//! [plugins."project:echo"]
+//! version = "0.1.0"
+//! digest = "sha256:…"
+//! surfaces = ["tool"]
+//!
+//! [plugins."project:echo".grants]
+//! tools = ["echo"]            # or ["*"]
+//!
+//! [[plugins."project:echo".grants.https]]
+//! url = "https://api.example.com/v1/"
+//! methods = ["GET", "POST"]
+//!
+//! [[plugins."project:echo".grants.fs]]
+//! root = "/home/me/notes"
+//! ops = ["read", "list", "write"]
+//!
+//! [plugins."project:echo".config]   # passed to the plugin at start
+//! greeting = "hello"
+//! ```
+//!
+//! Each plugin entry is read on its own: a malformed entry rejects that plugin
+//! only. A file that is not TOML at all is an error for the whole workspace,
+//! and then nothing is enabled (fail closed).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use yoi_manifest::Surface;
+use yoi_package::Digest;
+
+use crate::{Grants, QualifiedId, WorkspaceError};
+
+/// Where the enablement file lives, relative to the workspace.
+pub const CONFIG_FILE: &str = ".yoi/config.toml";
+/// Largest config file read.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+const TOP_LEVEL_KEYS: [&str; 3] = ["plugins", "limits", "serve"];
+
+/// The parsed enablement file.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    pub path: PathBuf,
+    /// Every entry under `[plugins]`, keyed by its text as written. An entry
+    /// that does not parse is kept as an error so it can be reported.
+    pub plugins: BTreeMap<String, Result<Enablement, String>>,
+    /// `[limits]`, read by the runtime.
+    pub limits: toml::Table,
+    /// `[serve]`, read by the host daemon.
+    pub serve: toml::Table,
+}
+
+/// One enabled plugin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enablement {
+    /// The exact version pinned.
+    pub version: semver::Version,
+    /// The exact package digest pinned.
+    pub digest: Digest,
+    /// The surfaces selected; a surface not listed is off.
+    #[serde(default)]
+    pub surfaces: Vec<Surface>,
+    #[serde(default)]
+    pub grants: Grants,
+    /// Plugin configuration, handed to the instance at start.
+    #[serde(default)]
+    pub config: toml::Table,
+}
+
+impl Config {
+    /// Read `<workspace>/.yoi/config.toml`; a missing file is an empty config.
+    pub fn load(workspace: &Path) -> Result<Config, WorkspaceError> {
+        let path = workspace.join(CONFIG_FILE);
+        let text = match read_bounded(&path)? {
+            Some(text) => text,
+            None => {
+                return Ok(Config {
+                    path,
+                    ..Config::default()
+                });
+            }
+        };
+        Config::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: PathBuf) -> Result<Config, WorkspaceError> {
+        let table: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| WorkspaceError::ConfigSyntax {
+                    path: path.clone(),
+                    message: yoi_manifest::bounded(&e.to_string(), 400),
+                })?;
+        let shape = |message: String| WorkspaceError::ConfigShape {
+            path: path.clone(),
+            message,
+        };
+        for key in table.keys() {
+            if !TOP_LEVEL_KEYS.contains(&key.as_str()) {
+                return Err(shape(format!(
+                    "unknown top-level key `{}` (expected one of: {})",
+                    yoi_manifest::bounded(key, 60),
+                    TOP_LEVEL_KEYS.join(", ")
+                )));
+            }
+        }
+        let section = |name: &str| -> Result<toml::Table, WorkspaceError> {
+            match table.get(name) {
+                None => Ok(toml::Table::new()),
+                Some(toml::Value::Table(t)) => Ok(t.clone()),
+                Some(_) => Err(shape(format!("`{name}` must be a table"))),
+            }
+        };
+        let mut plugins = BTreeMap::new();
+        for (key, value) in section("plugins")? {
+            let entry = match key.parse::<QualifiedId>() {
+                Err(e) => Err(e.to_string()),
+                Ok(_) => parse_enablement(value),
+            };
+            plugins.insert(key, entry);
+        }
+        Ok(Config {
+            plugins,
+            limits: section("limits")?,
+            serve: section("serve")?,
+            path,
+        })
+    }
+
+    /// The enablement for `qid`, if there is a well-formed one.
+    pub fn enablement(&self, qid: &QualifiedId) -> Option<&Result<Enablement, String>> {
+        self.plugins.get(&qid.to_string())
+    }
+}
+
+fn parse_enablement(value: toml::Value) -> Result<Enablement, String> {
+    let e: Enablement = value
+        .try_into()
+        .map_err(|e: toml::de::Error| yoi_manifest::bounded(&e.to_string(), 400))?;
+    e.grants.validate().map_err(|e| e.to_string())?;
+    Ok(e)
+}
+
+/// Read a UTF-8 file of bounded size; `Ok(None)` when it does not exist.
+pub(crate) fn read_bounded(path: &Path) -> Result<Option<String>, WorkspaceError> {
+    let read_err = |source| WorkspaceError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(read_err(e)),
+    };
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(WorkspaceError::ConfigShape {
+            path: path.to_path_buf(),
+            message: format!("larger than {MAX_CONFIG_BYTES} bytes"),
+        });
+    }
+    std::fs::read_to_string(path).map(Some).map_err(read_err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DIGEST: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+    fn parse(text: &str) -> Result<Config, WorkspaceError> {
+        Config::parse(text, PathBuf::from("/w/.yoi/config.toml"))
+    }
+
+    #[test]
+    fn a_bad_entry_does_not_spoil_the_others() {
+        let text = format!(
+            r#"
+[plugins."project:good"]
+version = "1.0.0"
+digest = "{DIGEST}"
+surfaces = ["tool"]
+grants = {{ tools = ["*"] }}
+
+[plugins."project:bad"]
+version = "1.0.0"
+digest = "{DIGEST}"
+surprise = true
+
+[plugins."nosource"]
+version = "1.0.0"
+digest = "{DIGEST}"
+"#
+        );
+        let c = parse(&text).unwrap();
+        let good = c.plugins["project:good"].as_ref().unwrap();
+        assert!(good.grants.tools.allows("x"));
+        assert!(
+            c.plugins["project:bad"]
+                .as_ref()
+                .unwrap_err()
+                .contains("surprise")
+        );
+        assert!(
+            c.plugins["nosource"]
+                .as_ref()
+                .unwrap_err()
+                .contains("source-qualified")
+        );
+    }
+
+    #[test]
+    fn bad_grants_reject_the_entry() {
+        let text = format!(
+            "[plugins.\"user:x\"]\nversion = \"1.0.0\"\ndigest = \"{DIGEST}\"\n[[plugins.\"user:x\".grants.fs]]\nroot = \"relative\"\nops = [\"read\"]\n"
+        );
+        let c = parse(&text).unwrap();
+        assert!(
+            c.plugins["user:x"]
+                .as_ref()
+                .unwrap_err()
+                .contains("absolute")
+        );
+    }
+
+    #[test]
+    fn malformed_and_unknown_top_level_fail_whole() {
+        assert!(matches!(
+            parse("[plugins"),
+            Err(WorkspaceError::ConfigSyntax { .. })
+        ));
+        assert!(matches!(
+            parse("x = 1"),
+            Err(WorkspaceError::ConfigShape { .. })
+        ));
+        assert!(matches!(
+            parse("plugins = 3"),
+            Err(WorkspaceError::ConfigShape { .. })
+        ));
+    }
+
+    #[test]
+    fn bad_digest_pin_is_an_entry_error() {
+        let text = "[plugins.\"user:x\"]\nversion = \"1.0.0\"\ndigest = \"md5:abc\"\n";
+        let c = parse(text).unwrap();
+        assert!(c.plugins["user:x"].is_err());
+    }
+}

@@ -1,0 +1,43 @@
+//! Diagnostics: bounded, attributable messages attached to one plugin.
+
+use serde::Serialize;
+
+/// Longest diagnostic message kept; longer ones are cut on a char boundary.
+pub const MAX_DIAGNOSTIC_BYTES: usize = 512;
+
+/// What a diagnostic is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiagnosticKind {
+    /// The package could not be read or is invalid.
+    Package,
+    /// The store holds the same id twice.
+    Duplicate,
+    /// A bare reference matches more than one source.
+    Ambiguous,
+    /// The enablement names a plugin no store holds.
+    Missing,
+    /// The package's digest differs from the pin.
+    DigestMismatch,
+    /// The package's version differs from the pin.
+    VersionMismatch,
+    /// The enablement entry is malformed.
+    Config,
+    /// A surface, tool or host API is not eligible (not requested, not granted).
+    Grant,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub kind: DiagnosticKind,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn new(kind: DiagnosticKind, message: impl AsRef<str>) -> Self {
+        Diagnostic {
+            kind,
+            message: yoi_manifest::bounded(message.as_ref(), MAX_DIAGNOSTIC_BYTES),
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Everything about a workspace that happens before plugin code runs.
+//!
+//! Stores are inventoried ([`discover`]), the enablement file is read
+//! ([`Config`]), and the two are resolved once into a [`Plan`]: per plugin, a
+//! status in the vocabulary `active`, `partial`, `disabled`, `missing`,
+//! `rejected`, the tools and surfaces that are eligible, and diagnostics. The
+//! runtime runs from the plan only. Nothing here executes plugin code, and a
+//! bad package or a bad config entry never affects unrelated plugins.
+
+mod config;
+mod diag;
+mod discover;
+mod edit;
+mod error;
+mod grants;
+mod resolve;
+mod source;
+
+pub use config::{CONFIG_FILE, Config, Enablement};
+pub use diag::{Diagnostic, DiagnosticKind};
+pub use discover::{Discovered, Inventory, discover};
+pub use edit::ConfigEditor;
+pub use error::WorkspaceError;
+pub use grants::{FsGrant, FsOp, Grants, HttpsGrant, NameGrant};
+pub use resolve::{Eligibility, Plan, PluginReport, ResolvedPlugin, ResolvedTool, Status, resolve};
+pub use source::{PluginRef, QualifiedId, Source, Stores};

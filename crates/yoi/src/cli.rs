@@ -1,0 +1,45 @@
+//! Command-line structure. Each subcommand's work lives in its own file.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::context::Context;
+use crate::plugin;
+
+/// yoi: a capability-secure WebAssembly plugin host for AI-agent tools.
+///
+/// A plugin gets no authority by being present: it runs only once enabled,
+/// pinned to a digest, and it may do only what its grants allow.
+#[derive(Debug, Parser)]
+#[command(name = "yoi", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The workspace directory (holds `.yoi/config.toml` and `.yoi/plugins/`).
+    #[arg(long, global = true, value_name = "DIR", env = "YOI_WORKSPACE")]
+    pub workspace: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Package, inspect, install and enable plugins.
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
+}
+
+impl Cli {
+    pub fn run(self) -> anyhow::Result<ExitCode> {
+        let ctx = Context::new(self.global)?;
+        match self.command {
+            Command::Plugin(cmd) => cmd.run(&ctx),
+        }
+    }
+}

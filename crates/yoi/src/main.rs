@@ -1,0 +1,34 @@
+//! `yoi`: the command-line front end of the yoi plugin host.
+//!
+//! Data goes to stdout (human text, or JSON with `--json`); diagnostics and
+//! hints go to stderr. Exit codes: 0 success, 1 the thing asked about is
+//! rejected or a tool call failed, 2 the command itself could not run.
+
+mod cli;
+mod context;
+mod output;
+mod plugin;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cli.run() {
+        Ok(code) => code,
+        Err(err) => {
+            if output::is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            if let Some(hint) = output::hint_of(&err) {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! `yoi plugin …`: everything before plugin code runs. None of these commands
+//! instantiates or executes a plugin.
+
+mod check;
+mod enable;
+mod install;
+mod list;
+mod pack;
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use crate::context::Context;
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Validate a plugin directory and write a deterministic `.yoi-plugin` archive.
+    Pack(pack::PackArgs),
+    /// Validate a plugin directory or `.yoi-plugin` file without running it.
+    Check(check::CheckArgs),
+    /// List every discovered or enabled plugin with its status.
+    List(list::ListArgs),
+    /// Show one plugin: status, pins, tools and why each is (not) eligible.
+    Show(list::ShowArgs),
+    /// Enable a plugin, pinning its current version and digest, with explicit grants.
+    Enable(enable::EnableArgs),
+    /// Remove a plugin's enablement (the package stays in its store).
+    Disable(enable::DisableArgs),
+    /// Re-pin an enabled plugin to the version and digest now in its store.
+    Update(enable::UpdateArgs),
+    /// Copy a checked package into the project (default) or user store.
+    Install(install::InstallArgs),
+}
+
+impl PluginCommand {
+    pub fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        match self {
+            PluginCommand::Pack(a) => pack::run(ctx, a),
+            PluginCommand::Check(a) => check::run(ctx, a),
+            PluginCommand::List(a) => list::run_list(ctx, a),
+            PluginCommand::Show(a) => list::run_show(ctx, a),
+            PluginCommand::Enable(a) => enable::run_enable(ctx, a),
+            PluginCommand::Disable(a) => enable::run_disable(ctx, a),
+            PluginCommand::Update(a) => enable::run_update(ctx, a),
+            PluginCommand::Install(a) => install::run(ctx, a),
+        }
+    }
+}
