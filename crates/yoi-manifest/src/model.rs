@@ -47,10 +47,10 @@ impl Manifest {
             .flat_map(|t| std::iter::once(&t.input_schema).chain(t.output_schema.as_ref()))
             .chain(self.ingresses.iter().map(|i| &i.input_schema));
         for schema in schemas {
-            if let Schema::File(path) = schema {
-                if !paths.contains(&path.as_str()) {
-                    paths.push(path);
-                }
+            if let Schema::File(path) = schema
+                && !paths.contains(&path.as_str())
+            {
+                paths.push(path);
             }
         }
         paths

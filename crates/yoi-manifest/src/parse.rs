@@ -385,13 +385,13 @@ fn permissions(
             ));
         }
     }
-    if matches!(runtime, Runtime::Legacy { .. }) {
-        if let Some(api) = raw.host_apis.first() {
-            return Err(ManifestError::invalid(
-                "permissions.host_apis",
-                format!("the legacy `wasm` runtime has no host APIs; `{api}` cannot be requested"),
-            ));
-        }
+    if matches!(runtime, Runtime::Legacy { .. })
+        && let Some(api) = raw.host_apis.first()
+    {
+        return Err(ManifestError::invalid(
+            "permissions.host_apis",
+            format!("the legacy `wasm` runtime has no host APIs; `{api}` cannot be requested"),
+        ));
     }
     Ok(Permissions {
         surfaces: raw.surfaces,

@@ -1,0 +1,125 @@
+//! Runtime errors. Load errors ([`RuntimeError`]) keep the plugin from being
+//! used at all; call errors ([`CallError`]) end one call. Guest errors (the
+//! plugin said no) are kept apart from traps and limits (the sandbox stopped it).
+
+use serde::Serialize;
+
+use crate::output::CallDiagnostics;
+
+/// Why a plugin could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("cannot create the wasmtime engine: {message}")]
+    Engine { message: String },
+    #[error("`{plugin}`: {source}")]
+    Package {
+        plugin: String,
+        source: yoi_package::PackageError,
+    },
+    #[error("`{plugin}`: the manifest says {expected} but the artifact is a {found}")]
+    KindMismatch {
+        plugin: String,
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("`{plugin}`: cannot compile the artifact: {message}")]
+    Compile { plugin: String, message: String },
+    #[error(
+        "`{plugin}`: imports `{import}`, which yoi does not provide; a plugin may import only WASI p2 and yoi host interfaces"
+    )]
+    UnsupportedImport { plugin: String, import: String },
+    #[error("`{plugin}`: the component does not implement `{world}`: {message}")]
+    WrongWorld {
+        plugin: String,
+        world: &'static str,
+        message: String,
+    },
+    #[error("`{plugin}`: the module does not follow `yoi-plugin-wasm-1`: {message}")]
+    BadLegacyModule { plugin: String, message: String },
+    #[error("`{plugin}`: cannot use the compiled cache at `{path}`: {message}")]
+    Cache {
+        plugin: String,
+        path: std::path::PathBuf,
+        message: String,
+    },
+}
+
+/// What stopped a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallErrorKind {
+    /// The plugin rejected the input.
+    InvalidInput,
+    /// The plugin refused the action.
+    Denied,
+    /// The plugin has no such tool.
+    NotFound,
+    /// The plugin tried and failed.
+    Failed,
+    /// The call ran past its deadline and was stopped.
+    Timeout,
+    /// The guest trapped (including panics and stack overflow).
+    Trap,
+    /// The guest tried to grow memory or tables past the limit.
+    MemoryLimit,
+    /// The input was larger than the limit; the guest never ran.
+    InputTooLarge,
+    /// The output was larger than the limit.
+    OutputTooLarge,
+    /// The output broke the contract (invalid JSON, invalid UTF-8).
+    BadOutput,
+    /// The call was refused before the guest ran (not granted, not eligible).
+    NotGranted,
+    /// The plugin cannot be run (failed to load or instantiate).
+    Unavailable,
+}
+
+impl CallErrorKind {
+    /// Whether the plugin itself reported this error (as opposed to the sandbox).
+    pub fn is_guest_error(self) -> bool {
+        matches!(
+            self,
+            CallErrorKind::InvalidInput
+                | CallErrorKind::Denied
+                | CallErrorKind::NotFound
+                | CallErrorKind::Failed
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallErrorKind::InvalidInput => "invalid-input",
+            CallErrorKind::Denied => "denied",
+            CallErrorKind::NotFound => "not-found",
+            CallErrorKind::Failed => "failed",
+            CallErrorKind::Timeout => "timeout",
+            CallErrorKind::Trap => "trap",
+            CallErrorKind::MemoryLimit => "memory-limit",
+            CallErrorKind::InputTooLarge => "input-too-large",
+            CallErrorKind::OutputTooLarge => "output-too-large",
+            CallErrorKind::BadOutput => "bad-output",
+            CallErrorKind::NotGranted => "not-granted",
+            CallErrorKind::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// A structured tool error: what kind, a bounded message, and what the guest printed.
+#[derive(Debug, Clone, Serialize, thiserror::Error)]
+#[error("{}: {message}", kind.as_str())]
+pub struct CallError {
+    pub kind: CallErrorKind,
+    pub message: String,
+    #[serde(skip_serializing_if = "CallDiagnostics::is_empty")]
+    pub diagnostics: CallDiagnostics,
+}
+
+impl CallError {
+    pub fn new(kind: CallErrorKind, message: impl AsRef<str>) -> Self {
+        CallError {
+            kind,
+            message: yoi_manifest::bounded(message.as_ref(), 4096),
+            diagnostics: CallDiagnostics::default(),
+        }
+    }
+}

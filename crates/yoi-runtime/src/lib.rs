@@ -1,0 +1,34 @@
+//! The sandbox: one shared wasmtime [`Engine`](wasmtime::Engine), the compiled
+//! artifact cache, per-call limits, and adapters for the two plugin ABIs.
+//!
+//! Guarantees, each enforced where noted:
+//! - **No ambient authority** ([`state`]): WASI p2 is linked with an empty
+//!   context: no preopens, env, args, sockets or name lookup; stdin closed;
+//!   stdout/stderr captured into bounded per-call buffers, never the host's.
+//! - **Closed imports** ([`component`], [`legacy`]): an import outside the
+//!   linked set fails at load, before any guest code runs.
+//! - **Limits on every call** ([`limits`]): a wall-clock deadline that stops
+//!   guest loops (epoch interruption) and host calls (the call future is
+//!   dropped); memory and table caps; bounded input, output, diagnostics.
+//! - **Containment**: a trap, panic, timeout or limit hit becomes a
+//!   [`CallError`]; the instance that hit it is discarded, the host goes on.
+//! - **Compiled cache** ([`cache`]): artifacts are compiled once, keyed by
+//!   package digest and engine compatibility hash, checksummed, and loaded
+//!   only from the digest-keyed materialized cache.
+
+mod cache;
+mod component;
+mod engine;
+mod error;
+mod legacy;
+mod limits;
+mod output;
+mod plugin;
+mod state;
+mod stdio;
+
+pub use engine::{Runtime, RuntimeConfig};
+pub use error::{CallError, CallErrorKind, RuntimeError};
+pub use limits::Limits;
+pub use output::{CallDiagnostics, Content, ToolOutput};
+pub use plugin::{LoadSource, LoadedPlugin};

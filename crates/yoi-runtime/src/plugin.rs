@@ -1,0 +1,352 @@
+//! A loaded plugin: compiled code, pre-linked, plus a small pool of warm
+//! instances. Calls reuse a warm instance when one is idle; an instance that
+//! trapped, timed out or hit a limit is discarded, never reused.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use wasmtime::{Store, Trap, UpdateDeadline};
+use yoi_manifest::Runtime as ManifestRuntime;
+use yoi_package::{BinaryKind, Package};
+
+pub use crate::cache::LoadSource;
+use crate::cache::{Compiled, CompiledCache, Kind};
+use crate::component::{self, ComponentPre, PreError};
+use crate::engine::{Inner, Runtime};
+use crate::error::{CallError, CallErrorKind, RuntimeError};
+use crate::legacy::{self, LegacyInstance, LegacyProblem};
+use crate::output::{Content, ToolOutput};
+use crate::state::StoreState;
+
+/// Warm instances kept per plugin.
+const MAX_IDLE: usize = 16;
+/// Extra time past the deadline before the call future itself is dropped.
+/// Guest code is interrupted at the deadline by the epoch callback; this
+/// outer bound catches time spent inside host calls.
+const HOST_GRACE: Duration = Duration::from_millis(20);
+
+enum Pre {
+    Component(ComponentPre),
+    Legacy(wasmtime::InstancePre<StoreState>),
+}
+
+enum Instance {
+    Component(component::bindings::Tool),
+    Legacy(LegacyInstance),
+}
+
+struct Warm {
+    store: Store<StoreState>,
+    instance: Instance,
+}
+
+/// A plugin ready to call.
+pub struct LoadedPlugin {
+    label: String,
+    source: LoadSource,
+    runtime: Arc<Inner>,
+    pre: Pre,
+    idle: Mutex<Vec<Warm>>,
+}
+
+impl std::fmt::Debug for LoadedPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedPlugin")
+            .field("label", &self.label)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl Runtime {
+    /// Load `package` (already resolved and pinned) under the name `label`.
+    ///
+    /// Compiled code comes from the compiled cache when valid; otherwise the
+    /// package is materialized into the digest-keyed cache (and re-verified)
+    /// and its artifact compiled from there, never from the mutable store.
+    pub fn load(&self, label: &str, package: &Package) -> Result<LoadedPlugin, RuntimeError> {
+        let inner = &self.inner;
+        let manifest = package.manifest();
+        let kind = match &manifest.runtime {
+            ManifestRuntime::Component { .. } => Kind::Component,
+            ManifestRuntime::Legacy { .. } => Kind::Module,
+        };
+        let found = package.artifact_kind();
+        let expected = match kind {
+            Kind::Component => BinaryKind::Component,
+            Kind::Module => BinaryKind::CoreModule,
+        };
+        if found != expected {
+            return Err(RuntimeError::KindMismatch {
+                plugin: label.to_owned(),
+                expected: if matches!(kind, Kind::Component) {
+                    "a component (`wasm-component`)"
+                } else {
+                    "a core module (`wasm`)"
+                },
+                found: found.as_str(),
+            });
+        }
+        let cache = CompiledCache {
+            engine: &inner.engine,
+            root: &inner.cache_root,
+            engine_key: &inner.engine_key,
+        };
+        let digest_hex = package.digest().hex();
+        let (compiled, source) = match cache.get(&digest_hex, kind) {
+            Some(c) => (c, LoadSource::Cache),
+            None => {
+                let pkg_err = |source| RuntimeError::Package {
+                    plugin: label.to_owned(),
+                    source,
+                };
+                let materialized =
+                    match yoi_package::load_materialized(&inner.cache_root, &package.digest()) {
+                        Ok(m) => m,
+                        Err(_) => {
+                            yoi_package::materialize(&inner.cache_root, package).map_err(pkg_err)?
+                        }
+                    };
+                let wasm = materialized.package().artifact();
+                let compiled = cache
+                    .compile_and_store(&digest_hex, kind, wasm)
+                    .map_err(|e| RuntimeError::Compile {
+                        plugin: label.to_owned(),
+                        message: yoi_manifest::bounded(&format!("{e:#}"), 600),
+                    })?;
+                (compiled, LoadSource::Compiled)
+            }
+        };
+        let pre = match compiled {
+            Compiled::Component(c) => Pre::Component(
+                ComponentPre::new(&inner.component_linker, &c).map_err(|e| match e {
+                    PreError::Import(import) => RuntimeError::UnsupportedImport {
+                        plugin: label.to_owned(),
+                        import,
+                    },
+                    PreError::World(message) => RuntimeError::WrongWorld {
+                        plugin: label.to_owned(),
+                        world: yoi_manifest::World::Tool.as_str(),
+                        message: yoi_manifest::bounded(&message, 400),
+                    },
+                })?,
+            ),
+            Compiled::Module(m) => {
+                legacy::check(&m).map_err(|p| match p {
+                    LegacyProblem::Import(import) => RuntimeError::UnsupportedImport {
+                        plugin: label.to_owned(),
+                        import,
+                    },
+                    LegacyProblem::Abi(message) => RuntimeError::BadLegacyModule {
+                        plugin: label.to_owned(),
+                        message,
+                    },
+                })?;
+                let pre = inner.core_linker.instantiate_pre(&m).map_err(|e| {
+                    RuntimeError::UnsupportedImport {
+                        plugin: label.to_owned(),
+                        import: component::import_name(&e),
+                    }
+                })?;
+                Pre::Legacy(pre)
+            }
+        };
+        Ok(LoadedPlugin {
+            label: label.to_owned(),
+            source,
+            runtime: self.inner.clone(),
+            pre,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+}
+
+impl LoadedPlugin {
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Whether the compiled code came from the cache.
+    pub fn load_source(&self) -> LoadSource {
+        self.source
+    }
+
+    /// Call `tool` with `input` (JSON text), reusing a warm instance if one is idle.
+    pub async fn call(&self, tool: &str, input: &str) -> Result<ToolOutput, CallError> {
+        let warm = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        self.call_on(warm, tool, input, true).await
+    }
+
+    /// Call `tool` on a brand-new instance, discarded afterwards.
+    pub async fn call_fresh(&self, tool: &str, input: &str) -> Result<ToolOutput, CallError> {
+        self.call_on(None, tool, input, false).await
+    }
+
+    async fn call_on(
+        &self,
+        warm: Option<Warm>,
+        tool: &str,
+        input: &str,
+        keep: bool,
+    ) -> Result<ToolOutput, CallError> {
+        let limits = &self.runtime.limits;
+        if input.len() > limits.max_input_bytes {
+            return Err(CallError::new(
+                CallErrorKind::InputTooLarge,
+                format!(
+                    "the input is {} bytes; the limit is {}",
+                    input.len(),
+                    limits.max_input_bytes
+                ),
+            ));
+        }
+        let deadline = Instant::now() + limits.deadline;
+        let work = async {
+            let mut warm = match warm {
+                Some(w) => w,
+                None => self
+                    .instantiate(deadline)
+                    .await
+                    .map_err(|(e, store)| (e, Some(store)))?,
+            };
+            warm.store.data_mut().deadline = Some(deadline);
+            let result = match &warm.instance {
+                Instance::Component(i) => {
+                    component::call(i, &mut warm.store, tool, input, limits).await
+                }
+                Instance::Legacy(i) => legacy::call(i, &mut warm.store, tool, input, limits).await,
+            };
+            match result {
+                Ok(r) => Ok((r, warm)),
+                Err(e) => Err((e, Some(warm.store))),
+            }
+        };
+        // The store is moved into the future; on timeout it is dropped with it.
+        match tokio::time::timeout(limits.deadline + HOST_GRACE, work).await {
+            Err(_) => Err(CallError::new(
+                CallErrorKind::Timeout,
+                format!(
+                    "`{}` did not finish within {} ms and was stopped",
+                    self.label,
+                    limits.deadline.as_millis()
+                ),
+            )),
+            Ok(Err((e, store))) => {
+                let mut store = store;
+                let diagnostics = store
+                    .as_mut()
+                    .map(|s| s.data_mut().take_diagnostics())
+                    .unwrap_or_default();
+                let limit_hit = store.as_ref().is_some_and(|s| s.data().limit_hit());
+                let mut err = classify(&self.label, &e, limit_hit, limits.deadline);
+                err.diagnostics = diagnostics;
+                Err(err)
+            }
+            Ok(Ok((result, mut warm))) => {
+                warm.store.data_mut().deadline = None;
+                let diagnostics = warm.store.data_mut().take_diagnostics();
+                if keep {
+                    let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+                    if idle.len() < MAX_IDLE {
+                        idle.push(warm);
+                    }
+                }
+                match result {
+                    Ok(content) => Ok(ToolOutput {
+                        content,
+                        diagnostics,
+                    }),
+                    Err(mut e) => {
+                        e.diagnostics = diagnostics;
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+
+    async fn instantiate(
+        &self,
+        deadline: Instant,
+    ) -> Result<Warm, (wasmtime::Error, Store<StoreState>)> {
+        let mut store = Store::new(&self.runtime.engine, StoreState::new(&self.runtime.limits));
+        store.limiter(|s| s.limiter());
+        store.data_mut().deadline = Some(deadline);
+        // Every tick, a running guest yields to the executor, so timers and
+        // other tasks run; past the deadline, it is interrupted with a trap.
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|ctx| {
+            if ctx.data().deadline.is_some_and(|d| Instant::now() >= d) {
+                Ok(UpdateDeadline::Interrupt)
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        let instance = match &self.pre {
+            Pre::Component(pre) => pre.instantiate(&mut store).await.map(Instance::Component),
+            Pre::Legacy(pre) => legacy::instantiate(pre, &mut store)
+                .await
+                .map(Instance::Legacy),
+        };
+        match instance {
+            Ok(instance) => Ok(Warm { store, instance }),
+            Err(e) => Err((e, store)),
+        }
+    }
+}
+
+/// Turn a trap or host failure into a structured error.
+fn classify(label: &str, err: &wasmtime::Error, limit_hit: bool, deadline: Duration) -> CallError {
+    let trap = err.downcast_ref::<Trap>().copied();
+    let text = format!("{err:#}");
+    if limit_hit {
+        return CallError::new(
+            CallErrorKind::MemoryLimit,
+            format!("`{label}` tried to grow its memory or tables past the limit and was stopped"),
+        );
+    }
+    match trap {
+        Some(Trap::Interrupt) => CallError::new(
+            CallErrorKind::Timeout,
+            format!(
+                "`{label}` did not finish within {} ms and was stopped",
+                deadline.as_millis()
+            ),
+        ),
+        Some(Trap::StackOverflow) => CallError::new(
+            CallErrorKind::Trap,
+            format!("`{label}` overflowed its stack"),
+        ),
+        Some(Trap::UnreachableCodeReached) => CallError::new(
+            CallErrorKind::Trap,
+            format!(
+                "`{label}` trapped (unreachable code: a panic or abort in the guest); see stderr"
+            ),
+        ),
+        Some(t) => CallError::new(CallErrorKind::Trap, format!("`{label}` trapped: {t}")),
+        None if text.contains("output of") && text.contains("exceeds the limit") => CallError::new(
+            CallErrorKind::OutputTooLarge,
+            format!("`{label}`: {}", yoi_manifest::bounded(&text, 300)),
+        ),
+        None if text.to_ascii_lowercase().contains("utf-8") || text.contains("utf8") => {
+            CallError::new(
+                CallErrorKind::BadOutput,
+                format!("`{label}` returned a string that is not valid UTF-8"),
+            )
+        }
+        None => CallError::new(
+            CallErrorKind::Trap,
+            format!("`{label}` failed: {}", yoi_manifest::bounded(&text, 600)),
+        ),
+    }
+}
+
+impl Content {
+    /// Total bytes of text and JSON held.
+    pub fn len_hint(&self) -> usize {
+        match self {
+            Content::Text { text } => text.len(),
+            Content::Json { json } => json.to_string().len(),
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Bounded capture of guest stdout/stderr.
+//!
+//! A guest may print as much as it likes; the host keeps the first
+//! `capacity` bytes per call and counts the rest. Writes never fail, so a
+//! chatty guest is not broken by its logging, and nothing reaches the host's
+//! own stdout (which may be an MCP stdio stream).
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use tokio::io::AsyncWrite;
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+
+#[derive(Debug, Default)]
+struct Buffer {
+    bytes: Vec<u8>,
+    dropped: u64,
+}
+
+/// A shared, bounded sink. Clones write to the same buffer.
+#[derive(Debug, Clone)]
+pub(crate) struct BoundedPipe {
+    capacity: usize,
+    buffer: Arc<Mutex<Buffer>>,
+}
+
+impl BoundedPipe {
+    pub(crate) fn new(capacity: usize) -> Self {
+        BoundedPipe {
+            capacity,
+            buffer: Arc::default(),
+        }
+    }
+
+    fn write(&self, data: &[u8]) {
+        let mut b = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
+        let room = self.capacity.saturating_sub(b.bytes.len());
+        let kept = room.min(data.len());
+        b.bytes.extend_from_slice(&data[..kept]);
+        b.dropped += (data.len() - kept) as u64;
+    }
+
+    /// Take what was captured since the last call, as lossy UTF-8, and the count dropped.
+    pub(crate) fn take(&self) -> (String, u64) {
+        let mut b = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
+        let text = String::from_utf8_lossy(&b.bytes).into_owned();
+        let dropped = b.dropped;
+        b.bytes.clear();
+        b.dropped = 0;
+        (text, dropped)
+    }
+}
+
+impl IsTerminal for BoundedPipe {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for BoundedPipe {
+    fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
+        Box::new(self.clone())
+    }
+}
+
+impl AsyncWrite for BoundedPipe {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.write(data);
+        Poll::Ready(Ok(data.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_first_bytes_and_counts_the_rest() {
+        let p = BoundedPipe::new(4);
+        p.write(b"ab");
+        p.write(b"cdef");
+        assert_eq!(p.take(), ("abcd".to_string(), 2));
+        assert_eq!(p.take(), (String::new(), 0));
+    }
+}

@@ -1,0 +1,53 @@
+//! `cargo xtask test`: formatting, lints, guests, and every test.
+
+use crate::examples;
+use crate::util::{self, cargo};
+
+pub fn run(_args: &[String]) -> anyhow::Result<()> {
+    util::run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    util::run(cargo().args([
+        "fmt",
+        "--manifest-path",
+        "examples/Cargo.toml",
+        "--all",
+        "--",
+        "--check",
+    ]))?;
+    examples::build_all()?;
+    util::run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    util::run(cargo().args([
+        "clippy",
+        "--manifest-path",
+        "examples/Cargo.toml",
+        "--target-dir",
+        "target",
+        "--target",
+        "wasm32-wasip2",
+        "--workspace",
+        "--exclude",
+        "yoi-example-legacy-echo",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    util::run(
+        cargo()
+            .args(["test", "--workspace", "--no-fail-fast"])
+            .env("YOI_TEST_PLUGINS", examples::plugins_dir()),
+    )?;
+    util::run(cargo().args([
+        "test",
+        "--manifest-path",
+        "crates/yoi-pdk/Cargo.toml",
+        "--target-dir",
+        "target",
+    ]))?;
+    Ok(())
+}
