@@ -18,7 +18,13 @@ pub fn run() -> anyhow::Result<()> {
     std::fs::create_dir_all(&demo)?;
     let step = |args: &[&str]| -> anyhow::Result<()> {
         println!("\n$ yoi {}", args.join(" "));
-        util::run(Command::new(&yoi).args(args).current_dir(&demo))
+        let status = Command::new(&yoi).args(args).current_dir(&demo).status()?;
+        anyhow::ensure!(
+            status.success(),
+            "`yoi {}` failed with {status}",
+            args.join(" ")
+        );
+        Ok(())
     };
     for (id, path) in &packed {
         if id == "echo" || id == "legacy-echo" {

@@ -33,6 +33,11 @@ pub enum Command {
     /// Package, inspect, install and enable plugins.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
+    /// List and call tools.
+    #[command(subcommand)]
+    Tool(crate::tool::ToolCommand),
+    /// Show the workspace's history of calls and events.
+    History(crate::history::HistoryArgs),
 }
 
 impl Cli {
@@ -40,6 +45,8 @@ impl Cli {
         let ctx = Context::new(self.global)?;
         match self.command {
             Command::Plugin(cmd) => cmd.run(&ctx),
+            Command::Tool(cmd) => cmd.run(&ctx),
+            Command::History(args) => crate::history::run(&ctx, args),
         }
     }
 }

@@ -33,6 +33,37 @@ impl Context {
         })
     }
 
+    /// The sandbox, with `[limits]` from the config and the user's cache root.
+    pub fn runtime(&self) -> anyhow::Result<yoi_runtime::Runtime> {
+        let config = self.config()?;
+        let limits = yoi_runtime::Limits::from_table(&config.limits).map_err(|e| {
+            crate::output::hinted(e, "see `[limits]` in docs/security.md for the keys")
+        })?;
+        let cache_root = yoi_runtime::RuntimeConfig::default_cache_root().ok_or_else(|| {
+            crate::output::hinted("no cache directory", "set XDG_CACHE_HOME or HOME")
+        })?;
+        Ok(yoi_runtime::Runtime::new(yoi_runtime::RuntimeConfig {
+            cache_root,
+            limits,
+        })?)
+    }
+
+    /// The workspace history (`.yoi/history.db`).
+    pub fn history(&self) -> anyhow::Result<std::sync::Arc<yoi_tools::History>> {
+        Ok(std::sync::Arc::new(yoi_tools::History::open(
+            &self.workspace.join(".yoi/history.db"),
+        )?))
+    }
+
+    /// Run a future on a runtime made for this command.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> anyhow::Result<F::Output> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        Ok(rt.block_on(f))
+    }
+
     /// Discover every store and resolve against the enablement file.
     pub fn plan(&self) -> anyhow::Result<Plan> {
         let config = self.config()?;

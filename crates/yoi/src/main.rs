@@ -6,8 +6,10 @@
 
 mod cli;
 mod context;
+mod history;
 mod output;
 mod plugin;
+mod tool;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,15 @@
+//! Errors of the tools layer that are not tool-call errors.
+
+#[derive(Debug, thiserror::Error)]
+pub enum ToolsError {
+    #[error("history database `{path}`: {source}")]
+    History {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("cannot create `{path}`: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,18 @@
+//! Tools as a model or a person sees them: the [`ToolRegistry`], [`Session`]s,
+//! and the durable [`History`].
+//!
+//! Every tool call goes through one path: a session looks the tool up in the
+//! registry, validates the input against the declared JSON Schema before any
+//! plugin code runs, re-checks the grant, records the call in history, runs it,
+//! and records the result or error. Nothing reaches a caller any other way.
+
+mod builtin;
+mod error;
+mod history;
+mod registry;
+mod session;
+
+pub use error::ToolsError;
+pub use history::{Event, EventKind, History, MAX_RECORDED_BYTES, Record};
+pub use registry::{Origin, ToolInfo, ToolRegistry};
+pub use session::{CallOutcome, Session};

@@ -1,0 +1,231 @@
+//! The ToolRegistry: every tool's model-visible name, description and
+//! schemas, and where calls go.
+//!
+//! Built from a resolved [`Plan`]: a tool is registered only if its plugin is
+//! enabled, the tool is requested and granted, and its schemas compile. Names
+//! form one namespace with the built-in tools. A collision is a diagnostic,
+//! never an override: a built-in name always stays built-in, and two plugins
+//! claiming one name both lose it. The registry never changes after it is
+//! built, so schemas are stable for the life of a session.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use serde::Serialize;
+use yoi_runtime::{CallError, CallErrorKind, LoadedPlugin, Runtime};
+use yoi_workspace::{Plan, ResolvedPlugin};
+
+use crate::builtin::{self, Builtin};
+
+/// Where a tool comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Origin {
+    Plugin {
+        #[serde(rename = "ref")]
+        reference: String,
+        digest: String,
+        version: String,
+    },
+    Builtin,
+}
+
+/// What a model or a person sees of a tool.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub description: String,
+    pub input_schema: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<serde_json::Value>,
+    pub origin: Origin,
+}
+
+pub(crate) enum Target {
+    Plugin(usize),
+    Builtin(Builtin),
+}
+
+pub(crate) struct Entry {
+    pub(crate) info: ToolInfo,
+    pub(crate) input: jsonschema::Validator,
+    pub(crate) output: Option<jsonschema::Validator>,
+    pub(crate) target: Target,
+}
+
+pub(crate) struct PluginSlot {
+    pub(crate) resolved: ResolvedPlugin,
+    loaded: OnceLock<Result<Arc<LoadedPlugin>, String>>,
+}
+
+/// The tools of one workspace, fixed for the life of the sessions that use it.
+pub struct ToolRegistry {
+    entries: BTreeMap<String, Entry>,
+    plugins: Vec<PluginSlot>,
+    runtime: Option<Runtime>,
+    diagnostics: Vec<String>,
+}
+
+impl std::fmt::Debug for ToolRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ToolRegistry")
+            .field("tools", &self.entries.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl ToolRegistry {
+    /// Register the built-in tools and every eligible plugin tool of `plan`.
+    /// `runtime` is needed to call plugin tools; listing works without it.
+    pub fn new(plan: &Plan, runtime: Option<Runtime>) -> ToolRegistry {
+        let mut reg = ToolRegistry {
+            entries: BTreeMap::new(),
+            plugins: Vec::new(),
+            runtime,
+            diagnostics: Vec::new(),
+        };
+        for b in builtin::all() {
+            let info = b.info();
+            let input =
+                jsonschema::validator_for(&info.input_schema).expect("built-in schemas are valid");
+            reg.entries.insert(
+                info.name.clone(),
+                Entry {
+                    info,
+                    input,
+                    output: None,
+                    target: Target::Builtin(b),
+                },
+            );
+        }
+        let mut claimed: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut candidates = Vec::new();
+        for plugin in &plan.plugins {
+            let slot = reg.plugins.len();
+            reg.plugins.push(PluginSlot {
+                resolved: plugin.clone(),
+                loaded: OnceLock::new(),
+            });
+            let reference = plugin.qid.to_string();
+            for tool in &plugin.tools {
+                let compiled = jsonschema::validator_for(&tool.input_schema)
+                    .map_err(|e| format!("input_schema: {e}"))
+                    .and_then(|input| {
+                        let output = tool
+                            .output_schema
+                            .as_ref()
+                            .map(|s| {
+                                jsonschema::validator_for(s)
+                                    .map_err(|e| format!("output_schema: {e}"))
+                            })
+                            .transpose()?;
+                        Ok((input, output))
+                    });
+                let (input, output) = match compiled {
+                    Ok(v) => v,
+                    Err(e) => {
+                        reg.diagnostics.push(format!(
+                            "tool `{}` of `{reference}` is not registered: its {}",
+                            tool.name,
+                            yoi_manifest::bounded(&e, 300)
+                        ));
+                        continue;
+                    }
+                };
+                if reg.entries.contains_key(&tool.name) {
+                    reg.diagnostics.push(format!(
+                        "tool `{}` of `{reference}` is not registered: the name belongs to a built-in tool",
+                        tool.name
+                    ));
+                    continue;
+                }
+                claimed
+                    .entry(tool.name.clone())
+                    .or_default()
+                    .push(reference.clone());
+                let info = ToolInfo {
+                    name: tool.name.clone(),
+                    description: tool.description.clone(),
+                    input_schema: tool.input_schema.clone(),
+                    output_schema: tool.output_schema.clone(),
+                    origin: Origin::Plugin {
+                        reference: reference.clone(),
+                        digest: plugin.package.digest().to_string(),
+                        version: plugin.package.manifest().version.to_string(),
+                    },
+                };
+                candidates.push(Entry {
+                    info,
+                    input,
+                    output,
+                    target: Target::Plugin(slot),
+                });
+            }
+        }
+        for entry in candidates {
+            let owners = &claimed[&entry.info.name];
+            if owners.len() > 1 {
+                if let Origin::Plugin { reference, .. } = &entry.info.origin {
+                    reg.diagnostics.push(format!(
+                        "tool `{}` of `{reference}` is not registered: the name is claimed by {}; rename or disable one",
+                        entry.info.name,
+                        owners.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(" and ")
+                    ));
+                }
+                continue;
+            }
+            reg.entries.insert(entry.info.name.clone(), entry);
+        }
+        reg
+    }
+
+    /// Every registered tool, sorted by name.
+    pub fn tools(&self) -> impl Iterator<Item = &ToolInfo> {
+        self.entries.values().map(|e| &e.info)
+    }
+
+    pub fn tool(&self, name: &str) -> Option<&ToolInfo> {
+        self.entries.get(name).map(|e| &e.info)
+    }
+
+    /// Why some tools were not registered.
+    pub fn diagnostics(&self) -> &[String] {
+        &self.diagnostics
+    }
+
+    pub fn runtime(&self) -> Option<&Runtime> {
+        self.runtime.as_ref()
+    }
+
+    pub(crate) fn entry(&self, name: &str) -> Option<&Entry> {
+        self.entries.get(name)
+    }
+
+    pub(crate) fn slot(&self, index: usize) -> &PluginSlot {
+        &self.plugins[index]
+    }
+
+    /// Load every plugin now (servers do this at start so that the first call is warm).
+    pub fn preload(&self) -> Vec<String> {
+        (0..self.plugins.len())
+            .filter_map(|i| self.loaded(i).err().map(|e| e.message))
+            .collect()
+    }
+
+    /// The loaded plugin of slot `index`, loading it on first use.
+    pub(crate) fn loaded(&self, index: usize) -> Result<Arc<LoadedPlugin>, CallError> {
+        let slot = &self.plugins[index];
+        let result = slot.loaded.get_or_init(|| {
+            let Some(runtime) = &self.runtime else {
+                return Err("no runtime is configured for calls".to_owned());
+            };
+            runtime
+                .load(&slot.resolved.qid.to_string(), &slot.resolved.package)
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        });
+        result
+            .clone()
+            .map_err(|m| CallError::new(CallErrorKind::Unavailable, m))
+    }
+}

@@ -1,0 +1,235 @@
+//! Sessions: the one path every tool call takes.
+//!
+//! Order of checks, each before any plugin code runs: the tool is registered;
+//! the input is within the size bound, is JSON, and satisfies the tool's
+//! input schema; the grant still allows the tool (checked again here, not
+//! only at registration). Then the call is recorded, run, its output checked
+//! against the declared output schema, and the outcome recorded.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use yoi_manifest::Surface;
+use yoi_runtime::{CallError, CallErrorKind, ToolOutput};
+
+use crate::history::{Event, EventKind, History};
+use crate::registry::{Origin, Target, ToolRegistry};
+
+/// Most schema violations listed in one error.
+const MAX_SCHEMA_ERRORS: usize = 5;
+
+/// The result of one call, with its history id and duration.
+#[derive(Debug)]
+pub struct CallOutcome {
+    /// Id of the `tool_call` history event, if history is on.
+    pub call_id: Option<i64>,
+    pub result: Result<ToolOutput, CallError>,
+    pub duration: Duration,
+}
+
+/// A session over one registry, recording into one history.
+#[derive(Debug, Clone)]
+pub struct Session {
+    id: Arc<str>,
+    registry: Arc<ToolRegistry>,
+    history: Option<Arc<History>>,
+}
+
+impl Session {
+    pub fn new(registry: Arc<ToolRegistry>, history: Option<Arc<History>>) -> Session {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let id = format!(
+            "{:x}-{:x}-{}",
+            now.as_millis(),
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        Session {
+            id: id.into(),
+            registry,
+            history,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn registry(&self) -> &ToolRegistry {
+        &self.registry
+    }
+
+    pub fn history(&self) -> Option<&History> {
+        self.history.as_deref()
+    }
+
+    /// Call tool `name` with `input` (JSON text).
+    pub async fn call(&self, name: &str, input: &str) -> CallOutcome {
+        let started = Instant::now();
+        let (origin_ref, digest) = match self.registry.tool(name).map(|t| &t.origin) {
+            Some(Origin::Plugin {
+                reference, digest, ..
+            }) => (Some(reference.as_str()), Some(digest.as_str())),
+            _ => (None, None),
+        };
+        let call_id = self.record(Event {
+            kind: Some(EventKind::ToolCall),
+            tool: Some(name),
+            plugin: origin_ref,
+            digest,
+            input: Some(input),
+            ..self.event()
+        });
+        let result = self.run(name, input).await;
+        let duration = started.elapsed();
+        let (kind, output, error_kind, message) = match &result {
+            Ok(out) => (
+                EventKind::ToolResult,
+                serde_json::to_string(&out.content).ok(),
+                None,
+                None,
+            ),
+            Err(e) => (
+                EventKind::ToolError,
+                None,
+                Some(e.kind.as_str()),
+                Some(e.message.as_str()),
+            ),
+        };
+        self.record(Event {
+            kind: Some(kind),
+            call_id,
+            tool: Some(name),
+            plugin: origin_ref,
+            digest,
+            output: output.as_deref(),
+            error_kind,
+            message,
+            duration_us: Some(duration.as_micros() as u64),
+            ..self.event()
+        });
+        CallOutcome {
+            call_id,
+            result,
+            duration,
+        }
+    }
+
+    fn event(&self) -> Event<'_> {
+        Event {
+            session: &self.id,
+            ..Event::default()
+        }
+    }
+
+    /// Append to history. A history that cannot be written is reported on
+    /// stderr and does not fail the call: the call already happened.
+    fn record(&self, event: Event<'_>) -> Option<i64> {
+        let history = self.history.as_ref()?;
+        match history.append(&event) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                eprintln!("yoi: warning: {e}");
+                None
+            }
+        }
+    }
+
+    async fn run(&self, name: &str, input: &str) -> Result<ToolOutput, CallError> {
+        let entry = self.registry.entry(name).ok_or_else(|| {
+            CallError::new(
+                CallErrorKind::NotFound,
+                format!(
+                    "no tool named `{}` is registered",
+                    yoi_manifest::bounded(name, 80)
+                ),
+            )
+        })?;
+        let max_input = self
+            .registry
+            .runtime()
+            .map(|r| r.limits().max_input_bytes)
+            .unwrap_or(1 << 20);
+        if input.len() > max_input {
+            return Err(CallError::new(
+                CallErrorKind::InputTooLarge,
+                format!(
+                    "the input is {} bytes; the limit is {max_input}",
+                    input.len()
+                ),
+            ));
+        }
+        let value: serde_json::Value = serde_json::from_str(input).map_err(|e| {
+            CallError::new(
+                CallErrorKind::InvalidInput,
+                format!("the input is not JSON: {e}"),
+            )
+        })?;
+        let problems: Vec<String> = entry
+            .input
+            .iter_errors(&value)
+            .take(MAX_SCHEMA_ERRORS)
+            .map(|e| {
+                let at = e.instance_path().to_string();
+                format!(
+                    "{}: {}",
+                    if at.is_empty() {
+                        "input".to_owned()
+                    } else {
+                        at
+                    },
+                    yoi_manifest::bounded(&e.to_string(), 200)
+                )
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(CallError::new(
+                CallErrorKind::InvalidInput,
+                format!(
+                    "the input does not match the schema of `{name}`: {}",
+                    problems.join("; ")
+                ),
+            ));
+        }
+        let output = match &entry.target {
+            Target::Builtin(b) => b.call(self, &value)?,
+            Target::Plugin(index) => {
+                let slot = self.registry.slot(*index);
+                let resolved = &slot.resolved;
+                let manifest = resolved.package.manifest();
+                // Grants are checked at registration and again here, on every call.
+                let granted = resolved.enablement.surfaces.contains(&Surface::Tool)
+                    && manifest.permissions.surfaces.contains(&Surface::Tool)
+                    && manifest.permissions.tools.iter().any(|t| t == name)
+                    && resolved.enablement.grants.tools.allows(name);
+                if !granted {
+                    return Err(CallError::new(
+                        CallErrorKind::NotGranted,
+                        format!("`{}` is not granted tool `{name}`", resolved.qid),
+                    ));
+                }
+                let plugin = self.registry.loaded(*index)?;
+                plugin.call(name, input).await?
+            }
+        };
+        if let (Some(validator), Some(json)) = (&entry.output, output.json())
+            && let Some(e) = validator.iter_errors(json).next()
+        {
+            return Err(CallError {
+                diagnostics: output.diagnostics.clone(),
+                ..CallError::new(
+                    CallErrorKind::BadOutput,
+                    format!(
+                        "the output of `{name}` does not match its declared output schema: {}",
+                        yoi_manifest::bounded(&e.to_string(), 300)
+                    ),
+                )
+            });
+        }
+        Ok(output)
+    }
+}

@@ -1,0 +1,165 @@
+//! `yoi tool list` and `yoi tool call`: the registry, and calls through a session.
+
+use std::io::Read;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use serde_json::json;
+use yoi_runtime::Content;
+use yoi_tools::{Session, ToolRegistry};
+
+use crate::context::Context;
+use crate::output;
+
+/// Largest input read from stdin.
+const MAX_STDIN_BYTES: u64 = 16 << 20;
+
+#[derive(Debug, Subcommand)]
+pub enum ToolCommand {
+    /// List registered tools with their schemas and origin.
+    List(ListArgs),
+    /// Call a tool through a session; the call and its outcome go to history.
+    Call(CallArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print `{"tools": [...], "diagnostics": [...]}`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The tool's name as `yoi tool list` shows it.
+    pub name: String,
+    /// The input object as JSON; read from stdin when absent.
+    #[arg(long, value_name = "JSON")]
+    pub input: Option<String>,
+    /// Print the whole outcome as JSON (on stdout, also for tool errors).
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ToolCommand {
+    pub fn run(self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        match self {
+            ToolCommand::List(a) => list(ctx, a),
+            ToolCommand::Call(a) => call(ctx, a),
+        }
+    }
+}
+
+fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
+    let plan = ctx.plan()?;
+    let registry = ToolRegistry::new(&plan, None);
+    for d in registry.diagnostics() {
+        eprintln!("warning: {d}");
+    }
+    if args.json {
+        output::json(
+            &json!({ "tools": registry.tools().collect::<Vec<_>>(), "diagnostics": registry.diagnostics() }),
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = registry
+        .tools()
+        .map(|t| {
+            let origin = match &t.origin {
+                yoi_tools::Origin::Plugin { reference, .. } => reference.clone(),
+                yoi_tools::Origin::Builtin => "builtin".into(),
+            };
+            vec![
+                t.name.clone(),
+                origin,
+                t.description.lines().next().unwrap_or_default().to_owned(),
+            ]
+        })
+        .collect();
+    output::print(&output::table(&["NAME", "FROM", "DESCRIPTION"], &rows))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn call(ctx: &Context, args: CallArgs) -> anyhow::Result<ExitCode> {
+    let input = match args.input {
+        Some(i) => i,
+        None => {
+            let mut buf = String::new();
+            std::io::stdin()
+                .take(MAX_STDIN_BYTES + 1)
+                .read_to_string(&mut buf)
+                .context("cannot read the input from stdin")?;
+            anyhow::ensure!(
+                buf.len() as u64 <= MAX_STDIN_BYTES,
+                "the input on stdin is larger than {MAX_STDIN_BYTES} bytes"
+            );
+            buf
+        }
+    };
+    let plan = ctx.plan()?;
+    let runtime = ctx.runtime()?;
+    let registry = Arc::new(ToolRegistry::new(&plan, Some(runtime)));
+    if registry.tool(&args.name).is_none() {
+        for d in registry.diagnostics() {
+            eprintln!("warning: {d}");
+        }
+    }
+    let session = Session::new(registry, Some(ctx.history()?));
+    let outcome = ctx.block_on(session.call(&args.name, input.trim()))?;
+    let diagnostics = match &outcome.result {
+        Ok(o) => &o.diagnostics,
+        Err(e) => &e.diagnostics,
+    };
+    if !args.json {
+        for (stream, text) in [
+            ("stdout", &diagnostics.stdout),
+            ("stderr", &diagnostics.stderr),
+        ] {
+            for line in text.lines() {
+                eprintln!("plugin {stream}: {line}");
+            }
+        }
+    }
+    match outcome.result {
+        Ok(out) => {
+            if args.json {
+                output::json(
+                    &json!({ "ok": true, "call_id": outcome.call_id, "duration_us": outcome.duration.as_micros() as u64, "content": out.content, "diagnostics": out.diagnostics }),
+                )?;
+            } else {
+                let mut text = String::new();
+                for c in &out.content {
+                    match c {
+                        Content::Text { text: t } => text.push_str(t),
+                        Content::Json { json } => {
+                            text.push_str(&serde_json::to_string_pretty(json)?)
+                        }
+                    }
+                    text.push('\n');
+                }
+                output::print(&text)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            if args.json {
+                output::json(
+                    &json!({ "ok": false, "call_id": outcome.call_id, "duration_us": outcome.duration.as_micros() as u64, "error": e }),
+                )?;
+            } else {
+                eprintln!(
+                    "error: tool `{}` failed: {}: {}",
+                    args.name,
+                    e.kind.as_str(),
+                    e.message
+                );
+                if e.kind == yoi_runtime::CallErrorKind::NotFound && !e.message.contains("plugin") {
+                    eprintln!("hint: `yoi tool list` shows the registered tools");
+                }
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
