@@ -115,6 +115,8 @@ fn qualify_discovered(inventory: &Inventory, text: &str) -> anyhow::Result<Quali
 }
 
 pub fn run_enable(ctx: &Context, args: EnableArgs) -> anyhow::Result<ExitCode> {
+    // Refuse early, with its hint, if the config cannot be read: it is never overwritten.
+    ctx.config()?;
     let inventory = yoi_workspace::discover(&ctx.stores);
     let qid = qualify_discovered(&inventory, &args.reference)?;
     let found: Vec<_> = inventory.by_qid(&qid).collect();

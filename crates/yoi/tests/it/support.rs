@@ -1,0 +1,113 @@
+//! A temporary workspace with its own XDG directories, and helpers to run `yoi`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["ws", "data", "cache", "home"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+        }
+        Env { dir }
+    }
+
+    pub fn ws(&self) -> PathBuf {
+        self.dir.path().join("ws")
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn yoi(&self, args: &[&str]) -> Run {
+        self.yoi_stdin(args, None)
+    }
+
+    pub fn yoi_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        use std::io::Write;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_yoi"));
+        cmd.args(args)
+            .current_dir(self.ws())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path("home"))
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_CACHE_HOME", self.path("cache"))
+            .env("YOI_BUILTIN_DIR", self.path("builtin"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            pipe.write_all(s.as_bytes()).unwrap();
+        }
+        drop(pipe);
+        let out: Output = child.wait_with_output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Replace temporary paths and digests so snapshots are stable.
+    pub fn filters(&self) -> Vec<(String, String)> {
+        vec![
+            (regex_escape(&self.dir.path().display().to_string()), "[TMP]".into()),
+            (r"sha256:[0-9a-f]{64}".into(), "sha256:[DIGEST]".into()),
+            (r"sha256:[0-9a-f]{12}".into(), "sha256:[SHORT]".into()),
+        ]
+    }
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars().flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
+}
+
+/// Write a plugin directory with a fake component artifact (never executed
+/// by the inspection commands) and return it.
+pub fn fake_plugin(root: &Path, id: &str, version: &str, tools: &[&str], requested: &[&str]) -> PathBuf {
+    let dir = root.join(format!("src-{id}-{version}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut manifest = format!(
+        "schema_version = 1\nid = \"{id}\"\nname = \"{id}\"\nversion = \"{version}\"\ndescription = \"test plugin\"\n\n[runtime]\nkind = \"wasm-component\"\ncomponent = \"p.wasm\"\nworld = \"yoi:plugin/tool@1.0.0\"\n"
+    );
+    for t in tools {
+        manifest.push_str(&format!("\n[[tools]]\nname = \"{t}\"\ndescription = \"tool {t}\"\ninput_schema = {{ type = \"object\" }}\n"));
+    }
+    let req: Vec<String> = requested.iter().map(|t| format!("\"{t}\"")).collect();
+    manifest.push_str(&format!("\n[permissions]\nsurfaces = [\"tool\"]\ntools = [{}]\n", req.join(", ")));
+    std::fs::write(dir.join("plugin.toml"), manifest).unwrap();
+    let mut wasm = b"\0asm\x0d\x00\x01\x00".to_vec();
+    wasm.extend_from_slice(version.as_bytes());
+    std::fs::write(dir.join("p.wasm"), wasm).unwrap();
+    dir
+}
+
+/// The directory of packed example plugins (`cargo xtask examples`).
+pub fn fixture(id: &str) -> PathBuf {
+    let dir = std::env::var_os("YOI_TEST_PLUGINS").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/yoi-plugins")
+    });
+    let path = dir.join(format!("{id}.yoi-plugin"));
+    assert!(path.is_file(), "missing fixture {}: run `cargo xtask examples` (or `cargo xtask test`)", path.display());
+    path
+}

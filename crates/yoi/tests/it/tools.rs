@@ -1,0 +1,107 @@
+//! Tool calls through the CLI on real guest plugins, and their history.
+
+use crate::support::{fixture, Env};
+
+fn enabled(ids: &[(&str, &str)]) -> Env {
+    let env = Env::new();
+    for (id, tools) in ids {
+        let r = env.yoi(&["plugin", "install", fixture(id).to_str().unwrap()]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let r = env.yoi(&["plugin", "enable", &format!("project:{id}"), "--tools", tools]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    env
+}
+
+#[test]
+fn echo_is_called_and_recorded() {
+    let env = enabled(&[("echo", "echo"), ("legacy-echo", "legacy_echo")]);
+    let r = env.yoi(&["tool", "call", "echo", "--input", r#"{"text":"hi there"}"#, "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["content"][0], serde_json::json!({"type": "json", "json": {"text": "hi there"}}));
+    // stdin input, legacy ABI.
+    let r = env.yoi_stdin(&["tool", "call", "legacy_echo"], Some(r#"{"text":"from stdin"}"#));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("from stdin"));
+    let h = env.yoi(&["history", "--json"]).json();
+    let events = h["events"].as_array().unwrap();
+    assert_eq!(events.len(), 4);
+    assert_eq!(events[0]["kind"], "tool_call");
+    assert_eq!(events[0]["tool"], "echo");
+    assert_eq!(events[0]["plugin"], "project:echo");
+    assert!(events[0]["digest"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(events[1]["kind"], "tool_result");
+    assert_eq!(events[1]["call_id"], events[0]["id"]);
+    assert_eq!(events[3]["tool"], "legacy_echo");
+}
+
+#[test]
+fn schema_violations_are_rejected_before_the_guest_runs() {
+    let env = enabled(&[("hostile", "*")]);
+    // `spin` never returns; a schema failure must answer without running it.
+    let r = env.yoi(&["tool", "call", "spin", "--input", "[1, 2]", "--json"]);
+    assert_eq!(r.code, 1);
+    let v = r.json();
+    assert_eq!(v["error"]["kind"], "invalid-input");
+    assert!(v["error"]["message"].as_str().unwrap().contains("does not match the schema"));
+    let r = env.yoi(&["tool", "call", "echo", "--input", "{not json", "--json"]);
+    assert_eq!(r.json()["error"]["kind"], "invalid-input");
+    let h = env.yoi(&["history", "--json"]).json();
+    let kinds: Vec<_> = h["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(kinds, ["tool_call", "tool_error", "tool_call", "tool_error"]);
+}
+
+#[test]
+fn ungranted_tools_are_not_registered_and_calls_are_refused() {
+    let env = enabled(&[("hostile", "echo")]);
+    let list = env.yoi(&["tool", "list", "--json"]).json();
+    let names: Vec<_> = list["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(names, ["echo", "yoi_history"]);
+    let r = env.yoi(&["tool", "call", "read_passwd", "--input", "{}", "--json"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.json()["error"]["kind"], "not-found");
+    let r = env.yoi(&["tool", "call", "echo", "--input", r#"{"text":"ok"}"#]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn a_hostile_call_is_contained_and_the_next_call_works() {
+    let env = enabled(&[("hostile", "*")]);
+    std::fs::write(env.ws().join(".yoi/config.toml"), {
+        let t = std::fs::read_to_string(env.ws().join(".yoi/config.toml")).unwrap();
+        format!("[limits]\ndeadline_ms = 500\nmemory_bytes = 33554432\n\n{t}")
+    })
+    .unwrap();
+    for (tool, kind) in [("spin", "timeout"), ("alloc_bomb", "memory-limit"), ("panic", "trap"), ("bad_json", "bad-output")] {
+        let r = env.yoi(&["tool", "call", tool, "--input", "{}", "--json"]);
+        assert_eq!(r.code, 1, "{tool}: {}", r.stderr);
+        assert_eq!(r.json()["error"]["kind"], kind, "{tool}");
+    }
+    let r = env.yoi(&["tool", "call", "print_flood", "--input", "{}"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.trim(), "done", "guest output must not reach stdout");
+    let r = env.yoi(&["tool", "call", "env_vars", "--input", "{}", "--json"]);
+    assert_eq!(r.json()["content"][0]["json"], serde_json::json!({"vars": [], "args": []}));
+}
+
+#[test]
+fn the_compiled_cache_is_reused_across_processes() {
+    let env = enabled(&[("echo", "echo")]);
+    assert_eq!(env.yoi(&["tool", "call", "echo", "--input", r#"{"text":"a"}"#]).code, 0);
+    let compiled: Vec<_> = std::fs::read_dir(env.path("cache/yoi/compiled")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(compiled.iter().filter(|p| p.extension().is_some_and(|e| e == "cwasm")).count(), 1);
+    let cwasm = compiled.iter().find(|p| p.extension().is_some_and(|e| e == "cwasm")).unwrap();
+    let before = std::fs::metadata(cwasm).unwrap().modified().unwrap();
+    assert_eq!(env.yoi(&["tool", "call", "echo", "--input", r#"{"text":"b"}"#]).code, 0);
+    assert_eq!(std::fs::metadata(cwasm).unwrap().modified().unwrap(), before, "a second process must not recompile");
+    // A corrupt cache file is detected and rebuilt, never trusted.
+    let mut bytes = std::fs::read(cwasm).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(cwasm, &bytes).unwrap();
+    let r = env.yoi(&["tool", "call", "echo", "--input", r#"{"text":"c"}"#]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_ne!(std::fs::read(cwasm).unwrap(), bytes);
+}
