@@ -1,5 +1,6 @@
 //! End-to-end tests of the `yoi` binary in isolated temporary workspaces.
 
+mod help;
 mod statuses;
 mod support;
 mod tools;

@@ -15,7 +15,12 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 
@@ -71,7 +76,10 @@ impl Env {
     /// Replace temporary paths and digests so snapshots are stable.
     pub fn filters(&self) -> Vec<(String, String)> {
         vec![
-            (regex_escape(&self.dir.path().display().to_string()), "[TMP]".into()),
+            (
+                regex_escape(&self.dir.path().display().to_string()),
+                "[TMP]".into(),
+            ),
             (r"sha256:[0-9a-f]{64}".into(), "sha256:[DIGEST]".into()),
             (r"sha256:[0-9a-f]{12}".into(), "sha256:[SHORT]".into()),
         ]
@@ -79,12 +87,26 @@ impl Env {
 }
 
 fn regex_escape(s: &str) -> String {
-    s.chars().flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
+    s.chars()
+        .flat_map(|c| {
+            if "\\.+*?()|[]{}^$".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 /// Write a plugin directory with a fake component artifact (never executed
 /// by the inspection commands) and return it.
-pub fn fake_plugin(root: &Path, id: &str, version: &str, tools: &[&str], requested: &[&str]) -> PathBuf {
+pub fn fake_plugin(
+    root: &Path,
+    id: &str,
+    version: &str,
+    tools: &[&str],
+    requested: &[&str],
+) -> PathBuf {
     let dir = root.join(format!("src-{id}-{version}"));
     std::fs::create_dir_all(&dir).unwrap();
     let mut manifest = format!(
@@ -94,7 +116,10 @@ pub fn fake_plugin(root: &Path, id: &str, version: &str, tools: &[&str], request
         manifest.push_str(&format!("\n[[tools]]\nname = \"{t}\"\ndescription = \"tool {t}\"\ninput_schema = {{ type = \"object\" }}\n"));
     }
     let req: Vec<String> = requested.iter().map(|t| format!("\"{t}\"")).collect();
-    manifest.push_str(&format!("\n[permissions]\nsurfaces = [\"tool\"]\ntools = [{}]\n", req.join(", ")));
+    manifest.push_str(&format!(
+        "\n[permissions]\nsurfaces = [\"tool\"]\ntools = [{}]\n",
+        req.join(", ")
+    ));
     std::fs::write(dir.join("plugin.toml"), manifest).unwrap();
     let mut wasm = b"\0asm\x0d\x00\x01\x00".to_vec();
     wasm.extend_from_slice(version.as_bytes());
@@ -104,10 +129,14 @@ pub fn fake_plugin(root: &Path, id: &str, version: &str, tools: &[&str], request
 
 /// The directory of packed example plugins (`cargo xtask examples`).
 pub fn fixture(id: &str) -> PathBuf {
-    let dir = std::env::var_os("YOI_TEST_PLUGINS").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/yoi-plugins")
-    });
+    let dir = std::env::var_os("YOI_TEST_PLUGINS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/yoi-plugins"));
     let path = dir.join(format!("{id}.yoi-plugin"));
-    assert!(path.is_file(), "missing fixture {}: run `cargo xtask examples` (or `cargo xtask test`)", path.display());
+    assert!(
+        path.is_file(),
+        "missing fixture {}: run `cargo xtask examples` (or `cargo xtask test`)",
+        path.display()
+    );
     path
 }

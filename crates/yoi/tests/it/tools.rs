@@ -1,13 +1,19 @@
 //! Tool calls through the CLI on real guest plugins, and their history.
 
-use crate::support::{fixture, Env};
+use crate::support::{Env, fixture};
 
 fn enabled(ids: &[(&str, &str)]) -> Env {
     let env = Env::new();
     for (id, tools) in ids {
         let r = env.yoi(&["plugin", "install", fixture(id).to_str().unwrap()]);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        let r = env.yoi(&["plugin", "enable", &format!("project:{id}"), "--tools", tools]);
+        let r = env.yoi(&[
+            "plugin",
+            "enable",
+            &format!("project:{id}"),
+            "--tools",
+            tools,
+        ]);
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
     env
@@ -16,13 +22,26 @@ fn enabled(ids: &[(&str, &str)]) -> Env {
 #[test]
 fn echo_is_called_and_recorded() {
     let env = enabled(&[("echo", "echo"), ("legacy-echo", "legacy_echo")]);
-    let r = env.yoi(&["tool", "call", "echo", "--input", r#"{"text":"hi there"}"#, "--json"]);
+    let r = env.yoi(&[
+        "tool",
+        "call",
+        "echo",
+        "--input",
+        r#"{"text":"hi there"}"#,
+        "--json",
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
     assert_eq!(v["ok"], true);
-    assert_eq!(v["content"][0], serde_json::json!({"type": "json", "json": {"text": "hi there"}}));
+    assert_eq!(
+        v["content"][0],
+        serde_json::json!({"type": "json", "json": {"text": "hi there"}})
+    );
     // stdin input, legacy ABI.
-    let r = env.yoi_stdin(&["tool", "call", "legacy_echo"], Some(r#"{"text":"from stdin"}"#));
+    let r = env.yoi_stdin(
+        &["tool", "call", "legacy_echo"],
+        Some(r#"{"text":"from stdin"}"#),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("from stdin"));
     let h = env.yoi(&["history", "--json"]).json();
@@ -45,19 +64,37 @@ fn schema_violations_are_rejected_before_the_guest_runs() {
     assert_eq!(r.code, 1);
     let v = r.json();
     assert_eq!(v["error"]["kind"], "invalid-input");
-    assert!(v["error"]["message"].as_str().unwrap().contains("does not match the schema"));
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not match the schema")
+    );
     let r = env.yoi(&["tool", "call", "echo", "--input", "{not json", "--json"]);
     assert_eq!(r.json()["error"]["kind"], "invalid-input");
     let h = env.yoi(&["history", "--json"]).json();
-    let kinds: Vec<_> = h["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(kinds, ["tool_call", "tool_error", "tool_call", "tool_error"]);
+    let kinds: Vec<_> = h["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["tool_call", "tool_error", "tool_call", "tool_error"]
+    );
 }
 
 #[test]
 fn ungranted_tools_are_not_registered_and_calls_are_refused() {
     let env = enabled(&[("hostile", "echo")]);
     let list = env.yoi(&["tool", "list", "--json"]).json();
-    let names: Vec<_> = list["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_owned()).collect();
+    let names: Vec<_> = list["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(names, ["echo", "yoi_history"]);
     let r = env.yoi(&["tool", "call", "read_passwd", "--input", "{}", "--json"]);
     assert_eq!(r.code, 1);
@@ -74,28 +111,64 @@ fn a_hostile_call_is_contained_and_the_next_call_works() {
         format!("[limits]\ndeadline_ms = 500\nmemory_bytes = 33554432\n\n{t}")
     })
     .unwrap();
-    for (tool, kind) in [("spin", "timeout"), ("alloc_bomb", "memory-limit"), ("panic", "trap"), ("bad_json", "bad-output")] {
+    for (tool, kind) in [
+        ("spin", "timeout"),
+        ("alloc_bomb", "memory-limit"),
+        ("panic", "trap"),
+        ("bad_json", "bad-output"),
+    ] {
         let r = env.yoi(&["tool", "call", tool, "--input", "{}", "--json"]);
         assert_eq!(r.code, 1, "{tool}: {}", r.stderr);
         assert_eq!(r.json()["error"]["kind"], kind, "{tool}");
     }
     let r = env.yoi(&["tool", "call", "print_flood", "--input", "{}"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.stdout.trim(), "done", "guest output must not reach stdout");
+    assert_eq!(
+        r.stdout.trim(),
+        "done",
+        "guest output must not reach stdout"
+    );
     let r = env.yoi(&["tool", "call", "env_vars", "--input", "{}", "--json"]);
-    assert_eq!(r.json()["content"][0]["json"], serde_json::json!({"vars": [], "args": []}));
+    assert_eq!(
+        r.json()["content"][0]["json"],
+        serde_json::json!({"vars": [], "args": []})
+    );
 }
 
 #[test]
 fn the_compiled_cache_is_reused_across_processes() {
     let env = enabled(&[("echo", "echo")]);
-    assert_eq!(env.yoi(&["tool", "call", "echo", "--input", r#"{"text":"a"}"#]).code, 0);
-    let compiled: Vec<_> = std::fs::read_dir(env.path("cache/yoi/compiled")).unwrap().map(|e| e.unwrap().path()).collect();
-    assert_eq!(compiled.iter().filter(|p| p.extension().is_some_and(|e| e == "cwasm")).count(), 1);
-    let cwasm = compiled.iter().find(|p| p.extension().is_some_and(|e| e == "cwasm")).unwrap();
+    assert_eq!(
+        env.yoi(&["tool", "call", "echo", "--input", r#"{"text":"a"}"#])
+            .code,
+        0
+    );
+    let compiled: Vec<_> = std::fs::read_dir(env.path("cache/yoi/compiled"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(
+        compiled
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "cwasm"))
+            .count(),
+        1
+    );
+    let cwasm = compiled
+        .iter()
+        .find(|p| p.extension().is_some_and(|e| e == "cwasm"))
+        .unwrap();
     let before = std::fs::metadata(cwasm).unwrap().modified().unwrap();
-    assert_eq!(env.yoi(&["tool", "call", "echo", "--input", r#"{"text":"b"}"#]).code, 0);
-    assert_eq!(std::fs::metadata(cwasm).unwrap().modified().unwrap(), before, "a second process must not recompile");
+    assert_eq!(
+        env.yoi(&["tool", "call", "echo", "--input", r#"{"text":"b"}"#])
+            .code,
+        0
+    );
+    assert_eq!(
+        std::fs::metadata(cwasm).unwrap().modified().unwrap(),
+        before,
+        "a second process must not recompile"
+    );
     // A corrupt cache file is detected and rebuilt, never trusted.
     let mut bytes = std::fs::read(cwasm).unwrap();
     let mid = bytes.len() / 2;
