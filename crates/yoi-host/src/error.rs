@@ -1,0 +1,48 @@
+//! Errors in building a policy from grants and host configuration.
+//!
+//! These are the host's own configuration mistakes, reported before a plugin
+//! runs. What a plugin's calls can fail with is [`crate::https::HttpsError`]
+//! and [`crate::fs::FsError`], which mirror the WIT error variants.
+
+use std::io;
+use std::path::PathBuf;
+
+/// A policy could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// An https grant does not parse into a usable target.
+    #[error("https grant `{url}` is not usable: {message}")]
+    BadHttpsGrant { url: String, message: String },
+
+    /// An extra trust root is not a PEM certificate rustls accepts.
+    #[error("extra root certificate #{index} is not usable: {message}")]
+    BadRootCertificate { index: usize, message: String },
+
+    /// No trust roots at all: every https request would fail.
+    #[error("no tls trust roots: enable the built-in roots or pass `extra_roots_pem`")]
+    NoTrustRoots,
+
+    /// The TLS client configuration was refused by rustls.
+    #[error("tls configuration failed: {message}")]
+    Tls { message: String },
+
+    /// A configured secret header has a bad name or value.
+    #[error("secret header `{name}` for https grant #{grant} is not valid: {message}")]
+    BadSecret {
+        grant: usize,
+        name: String,
+        message: String,
+    },
+
+    /// An fs grant is malformed (relative root, no operations).
+    #[error("fs grant for `{}` is not valid: {message}", root.display())]
+    BadFsGrant { root: PathBuf, message: String },
+
+    /// A granted fs root could not be opened as a directory.
+    #[error("cannot open fs root `{}`: {source}", root.display())]
+    OpenRoot {
+        root: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}

@@ -1,0 +1,27 @@
+//! Host APIs a plugin may import, enforced against its grants on every call.
+//!
+//! Each capability is one module and one WIT interface in `wit/host/`
+//! (package `yoi:host@1.0.0`):
+//!
+//! - [`https`]: outbound HTTP(S) to granted URL prefixes and methods, with DNS
+//!   answers checked and pinned, redirects re-checked per hop, credentials only
+//!   from host-configured secrets, and every size and time bounded.
+//! - [`fs`]: file operations beneath granted roots through capability-based
+//!   directory handles, one grant per operation, sizes bounded.
+//!
+//! Importing an interface is not authority. A policy is built once per plugin
+//! instance from its grants ([`https::HttpsPolicy::new`], [`fs::FsPolicy::new`])
+//! and every call is checked against it; anything not granted fails closed
+//! with a typed `denied` error before any connection is made or any file is
+//! touched. Nothing here reads the host's environment.
+//!
+//! This crate is plain async Rust and knows nothing about wasmtime: the
+//! runtime's linker glue converts between the WIT types and the types here.
+//! The error enums mirror the WIT `error` variants one to one.
+
+pub mod fs;
+pub mod https;
+
+mod error;
+
+pub use error::PolicyError;

@@ -1,0 +1,8 @@
+//! Integration tests for yoi-host. Everything runs offline: test servers
+//! listen on 127.0.0.1 only, and names resolve through injected resolvers.
+
+mod dns;
+mod fs;
+mod https;
+mod server;
+mod wit;
