@@ -7,7 +7,8 @@
 //!
 //! Loading precompiled code is `unsafe` in wasmtime: the bytes are trusted to
 //! be wasmtime's own output. yoi only deserializes a file that (1) sits in its
-//! own cache directory (created `0700`), (2) is named for this exact package
+//! own cache directory (created or tightened to `0700`; a symlinked, group- or
+//! world-writable directory is not read), (2) is named for this exact package
 //! digest and engine, and (3) matches the checksum yoi recorded when it wrote
 //! it, checked on the very bytes that are then deserialized. Anything else
 //! (a corrupt, truncated, foreign or stale file) is compiled again from the
@@ -66,6 +67,9 @@ impl CompiledCache<'_> {
     /// The cached compiled code, if a valid entry exists.
     pub(crate) fn get(&self, digest_hex: &str, kind: Kind) -> Option<Compiled> {
         let (code_path, sum_path) = self.paths(digest_hex, kind);
+        if !is_private_dir(code_path.parent()?) {
+            return None;
+        }
         let recorded = std::fs::read_to_string(&sum_path).ok()?;
         let bytes = std::fs::read(&code_path).ok()?;
         if hex::encode(Sha256::digest(&bytes)) != recorded.trim() {
@@ -118,12 +122,38 @@ fn deserialize(engine: &Engine, bytes: &[u8], kind: Kind) -> wasmtime::Result<Co
     }
 }
 
+/// Create `dir` (`0700`), or make an existing one private again. An entry is
+/// only written where [`is_private_dir`] will later trust it.
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
+    builder.create(dir)?;
+    if !std::fs::symlink_metadata(dir)?.is_dir() {
+        return Err(std::io::Error::other(
+            "the compiled cache directory is a symlink or not a directory",
+        ));
+    }
+    // `create` leaves an existing directory as it was: tighten it.
+    #[cfg(unix)]
+    std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    Ok(())
+}
+
+/// Whether `dir` is a real directory (not a symlink) that neither group nor
+/// others may write. Nothing is deserialized from anywhere else: a directory
+/// others can write to may hold files yoi did not write, with checksums to
+/// match.
+fn is_private_dir(dir: &Path) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(dir) else {
+        return false;
+    };
+    #[cfg(unix)]
+    if std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o022 != 0 {
+        return false;
+    }
+    meta.is_dir()
 }
 
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -21,7 +21,7 @@ use bindings::exports::yoi::plugin::tools;
 /// Host-side definitions for the plugin package itself. `types` carries no
 /// functions; an empty instance satisfies components that import it.
 pub(crate) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
-    linker.instance("yoi:plugin/types@1.0.0")?;
+    linker.instance(YOI_PLUGIN_TYPES)?;
     Ok(())
 }
 
@@ -36,6 +36,11 @@ impl ComponentPre {
         linker: &Linker<StoreState>,
         component: &Component,
     ) -> Result<Self, PreError> {
+        for (name, _) in component.component_type().imports(linker.engine()) {
+            if !is_provided(name) {
+                return Err(PreError::Import(yoi_manifest::bounded(name, 200)));
+            }
+        }
         let instance_pre: InstancePre<StoreState> = linker
             .instantiate_pre(component)
             .map_err(|e| PreError::Import(import_name(&e)))?;
@@ -50,6 +55,74 @@ impl ComponentPre {
     ) -> wasmtime::Result<bindings::Tool> {
         self.pre.instantiate_async(store).await
     }
+}
+
+/// The WASI p2 interfaces `wasmtime_wasi::p2::add_to_linker_async` links, by
+/// package. Any `0.2.x` version is accepted, as the linker itself matches
+/// semver-compatible versions.
+const WASI_P2: [(&str, &[&str]); 6] = [
+    (
+        "cli",
+        &[
+            "environment",
+            "exit",
+            "stdin",
+            "stdout",
+            "stderr",
+            "terminal-input",
+            "terminal-output",
+            "terminal-stdin",
+            "terminal-stdout",
+            "terminal-stderr",
+        ],
+    ),
+    ("clocks", &["wall-clock", "monotonic-clock"]),
+    ("filesystem", &["types", "preopens"]),
+    ("io", &["error", "poll", "streams"]),
+    ("random", &["random", "insecure", "insecure-seed"]),
+    (
+        "sockets",
+        &[
+            "network",
+            "instance-network",
+            "tcp",
+            "tcp-create-socket",
+            "udp",
+            "udp-create-socket",
+            "ip-name-lookup",
+        ],
+    ),
+];
+
+const YOI_PLUGIN_TYPES: &str = "yoi:plugin/types@1.0.0";
+
+/// yoi's own interfaces a component may import. Every yoi interface linked
+/// into the component linker (host APIs too, as they are added) must be
+/// listed here, or components that import it are refused at load.
+const YOI_INTERFACES: [&str; 1] = [YOI_PLUGIN_TYPES];
+
+/// Whether yoi links the top-level import `name`.
+///
+/// Checked by name before the linker type-checks the imports, because the
+/// linker alone does not fail closed: wasmtime accepts an import of an
+/// instance whose type has no exports (`(import "evil:x/y" (instance))`) even
+/// when nothing of that name is linked. Such an import grants nothing today,
+/// but "imports outside the linked set fail at load" must hold by name, so
+/// that an import can never be satisfied by accident.
+fn is_provided(name: &str) -> bool {
+    if YOI_INTERFACES.contains(&name) {
+        return true;
+    }
+    let Some((path, version)) = name.strip_prefix("wasi:").and_then(|n| n.split_once('@')) else {
+        return false;
+    };
+    let Some((package, interface)) = path.split_once('/') else {
+        return false;
+    };
+    version.starts_with("0.2.")
+        && WASI_P2
+            .iter()
+            .any(|(p, interfaces)| *p == package && interfaces.contains(&interface))
 }
 
 pub(crate) enum PreError {
@@ -138,4 +211,33 @@ fn convert_error(e: tools::ToolError, limits: &Limits) -> CallError {
         kind,
         yoi_manifest::bounded(&e.message, limits.max_error_message_bytes),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_provided;
+
+    #[test]
+    fn only_linked_interfaces_are_provided() {
+        for name in [
+            "wasi:cli/stdout@0.2.0",
+            "wasi:io/streams@0.2.6",
+            "wasi:sockets/tcp@0.2.3",
+            "yoi:plugin/types@1.0.0",
+        ] {
+            assert!(is_provided(name), "{name}");
+        }
+        for name in [
+            "evil:x/y",
+            "evil",
+            "wasi:http/types@0.2.0",
+            "wasi:cli/evil@0.2.0",
+            "wasi:cli/stdout@0.3.0",
+            "wasi:cli/stdout",
+            "yoi:host/https@1.0.0",
+            "yoi:plugin/tools@1.0.0",
+        ] {
+            assert!(!is_provided(name), "{name}");
+        }
+    }
 }

@@ -233,11 +233,14 @@ impl LoadedPlugin {
             )),
             Ok(Err((e, store))) => {
                 let mut store = store;
+                // Read the limiter's flag first: `take_diagnostics` resets it,
+                // and a refused growth must be reported as `MemoryLimit`, not
+                // as the generic trap (an abort) it causes in the guest.
+                let limit_hit = store.as_ref().is_some_and(|s| s.data().limit_hit());
                 let diagnostics = store
                     .as_mut()
                     .map(|s| s.data_mut().take_diagnostics())
                     .unwrap_or_default();
-                let limit_hit = store.as_ref().is_some_and(|s| s.data().limit_hit());
                 let mut err = classify(&self.label, &e, limit_hit, limits.deadline);
                 err.diagnostics = diagnostics;
                 Err(err)
