@@ -68,7 +68,22 @@ impl Runtime {
         let inner = &self.inner;
         let manifest = package.manifest();
         let kind = match &manifest.runtime {
-            ManifestRuntime::Component { .. } => Kind::Component,
+            ManifestRuntime::Component {
+                world: yoi_manifest::World::Tool,
+                ..
+            } => Kind::Component,
+            // Fail closed: the instance world (services, ingresses, lifecycle)
+            // has no host adapter yet, and running such a component through
+            // the tool adapter would ignore what it declared.
+            ManifestRuntime::Component {
+                world: yoi_manifest::World::Instance,
+                ..
+            } => {
+                return Err(RuntimeError::UnsupportedWorld {
+                    plugin: label.to_owned(),
+                    world: yoi_manifest::World::Instance.as_str(),
+                });
+            }
             ManifestRuntime::Legacy { .. } => Kind::Module,
         };
         let found = package.artifact_kind();

@@ -134,3 +134,19 @@ fn component_importing_a_future_host_api_is_unsupported() {
         "{err:?}"
     );
 }
+
+#[test]
+fn a_component_declaring_the_instance_world_fails_closed() {
+    let id = "instance-world";
+    let manifest =
+        component_manifest(id).replace("yoi:plugin/tool@1.0.0", "yoi:plugin/instance@1.0.0");
+    let wasm = wat::parse_str("(component)").unwrap();
+    let package = package_from_parts(&manifest, "component.wasm", &wasm).unwrap();
+    match Sandbox::new().try_load(id, &package) {
+        Err(RuntimeError::UnsupportedWorld { plugin, world }) => {
+            assert_eq!(plugin, id);
+            assert_eq!(world, "yoi:plugin/instance@1.0.0");
+        }
+        other => panic!("expected UnsupportedWorld, got {other:?}"),
+    }
+}
