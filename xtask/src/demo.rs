@@ -59,6 +59,11 @@ pub fn run() -> anyhow::Result<()> {
     step(&["history", "--limit", "5"])?;
     println!("\nThe demo workspace is {}.", display(&demo));
     println!(
+        "MCP client config: {{\"mcpServers\": {{\"yoi\": {{\"command\": \"{}\", \"args\": [\"mcp\", \"--workspace\", \"{}\"]}}}}}}",
+        display(&yoi),
+        display(&demo)
+    );
+    println!(
         "Try: cd {} && {} tool call echo --input '{{\"text\": \"hi\"}}'",
         display(&demo),
         display(&yoi)

@@ -10,6 +10,7 @@
 
 mod demo;
 mod examples;
+mod python;
 mod test;
 mod util;
 

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: formatting, lints, guests, and every test.
 
 use crate::examples;
+use crate::python;
 use crate::util::{self, cargo};
 
 pub fn run(_args: &[String]) -> anyhow::Result<()> {
@@ -37,10 +38,12 @@ pub fn run(_args: &[String]) -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
+    let python = python::ensure_venv()?;
     util::run(
         cargo()
             .args(["test", "--workspace", "--no-fail-fast"])
-            .env("YOI_TEST_PLUGINS", examples::plugins_dir()),
+            .env("YOI_TEST_PLUGINS", examples::plugins_dir())
+            .env("YOI_TEST_PYTHON", python),
     )?;
     util::run(cargo().args([
         "test",

@@ -38,6 +38,8 @@ pub enum Command {
     Tool(crate::tool::ToolCommand),
     /// Show the workspace's history of calls and events.
     History(crate::history::HistoryArgs),
+    /// Serve the workspace's tools to an MCP client on stdio.
+    Mcp(crate::mcp::McpArgs),
 }
 
 impl Cli {
@@ -47,6 +49,7 @@ impl Cli {
             Command::Plugin(cmd) => cmd.run(&ctx),
             Command::Tool(cmd) => cmd.run(&ctx),
             Command::History(args) => crate::history::run(&ctx, args),
+            Command::Mcp(args) => crate::mcp::run(&ctx, args),
         }
     }
 }

@@ -7,6 +7,7 @@
 mod cli;
 mod context;
 mod history;
+mod mcp;
 mod output;
 mod plugin;
 mod tool;

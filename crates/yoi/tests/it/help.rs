@@ -20,6 +20,7 @@ fn help_snapshots() {
         &["tool", "list"],
         &["tool", "call"],
         &["history"],
+        &["mcp"],
     ];
     for args in commands {
         let mut full: Vec<&str> = args.to_vec();

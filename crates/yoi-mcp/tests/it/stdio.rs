@@ -1,0 +1,274 @@
+//! The stdio transport (`serve_io`) over in-memory pipes.
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines, WriteHalf};
+
+use crate::support::Fixture;
+
+struct Client {
+    write: WriteHalf<DuplexStream>,
+    lines: Lines<BufReader<tokio::io::ReadHalf<DuplexStream>>>,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Client {
+    fn start(fixture: &Fixture) -> Client {
+        let (client, server) = tokio::io::duplex(64 << 10);
+        let (read, write) = tokio::io::split(server);
+        let server = tokio::spawn(yoi_mcp::serve_io(fixture.session(), read, write));
+        let (read, write) = tokio::io::split(client);
+        Client {
+            write,
+            lines: BufReader::new(read).lines(),
+            server,
+        }
+    }
+
+    async fn send_raw(&mut self, bytes: &[u8]) {
+        self.write.write_all(bytes).await.unwrap();
+        self.write.write_all(b"\n").await.unwrap();
+        self.write.flush().await.unwrap();
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.send_raw(message.to_string().as_bytes()).await;
+    }
+
+    /// The response to `id`, skipping notifications.
+    async fn response(&mut self, id: u64) -> Value {
+        loop {
+            let line =
+                tokio::time::timeout(std::time::Duration::from_secs(30), self.lines.next_line())
+                    .await
+                    .expect("no response within 30s")
+                    .unwrap()
+                    .expect("the server closed its output");
+            let message: Value = serde_json::from_str(&line).unwrap();
+            if message["id"] == id && message.get("method").is_none() {
+                return message;
+            }
+        }
+    }
+
+    async fn request(&mut self, id: u64, method: &str, params: Value) -> Value {
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        self.response(id).await
+    }
+
+    async fn initialize(&mut self) {
+        let init = self
+            .request(
+                1,
+                "initialize",
+                json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}),
+            )
+            .await;
+        assert_eq!(init["result"]["protocolVersion"], "2025-11-25");
+        self.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .await;
+    }
+
+    async fn finish(mut self) {
+        self.write.shutdown().await.unwrap();
+        drop(self.write);
+        self.server.await.unwrap().unwrap();
+    }
+}
+
+fn call(name: &str, arguments: Value) -> Value {
+    json!({"name": name, "arguments": arguments})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tools_and_results_have_mcp_shapes() {
+    let fixture = Fixture::new();
+    let mut client = Client::start(&fixture);
+    client.initialize().await;
+    let list = client.request(2, "tools/list", json!({})).await;
+    let info = fixture.registry.tool("yoi_history").unwrap();
+    assert_eq!(
+        list["result"]["tools"],
+        json!([{"name": "yoi_history", "description": info.description, "inputSchema": info.input_schema}])
+    );
+    // JSON content without a declared output schema: text only.
+    let ok = client
+        .request(3, "tools/call", call("yoi_history", json!({"limit": 1})))
+        .await;
+    assert_eq!(ok["result"]["isError"], false);
+    assert!(ok["result"].get("structuredContent").is_none(), "{ok}");
+    let text = ok["result"]["content"][0]["text"].as_str().unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(text).unwrap()["events"][0]["tool"],
+        "yoi_history"
+    );
+    // Failures are tool results with the error kind, never protocol errors.
+    let invalid = client
+        .request(4, "tools/call", call("yoi_history", json!({"limit": 0})))
+        .await;
+    assert_eq!(invalid["result"]["isError"], true);
+    assert_eq!(
+        invalid["result"]["structuredContent"]["error"]["kind"],
+        "invalid-input"
+    );
+    let unknown = client
+        .request(5, "tools/call", call("nope", json!({})))
+        .await;
+    assert_eq!(unknown["result"]["isError"], true);
+    assert!(
+        unknown["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("not-found: ")
+    );
+    let missing = client
+        .request(6, "tools/call", json!({"name": "yoi_history"}))
+        .await;
+    assert_eq!(
+        missing["result"]["isError"], false,
+        "absent arguments are `{{}}`"
+    );
+    client.finish().await;
+    let kinds: Vec<Value> = fixture.events().iter().map(|e| e["kind"].clone()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "tool_call",
+            "tool_result",
+            "tool_call",
+            "tool_error",
+            "tool_call",
+            "tool_error",
+            "tool_call",
+            "tool_result"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overlong_line_is_discarded_and_the_next_request_answered() {
+    let fixture = Fixture::new();
+    let mut client = Client::start(&fixture);
+    client.initialize().await;
+    // Past the 16 MiB bound: read and thrown away piece by piece.
+    let mut line = br#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"yoi_history","arguments":{"pad":""#.to_vec();
+    line.resize(line.len() + (17 << 20), b'x');
+    line.extend_from_slice(br#""}}}"#);
+    client.send_raw(&line).await;
+    let list = client.request(3, "tools/list", json!({})).await;
+    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 1);
+    client.finish().await;
+    assert!(
+        fixture.events().is_empty(),
+        "the discarded call must not have run"
+    );
+}
+
+#[tokio::test]
+async fn end_of_input_before_a_session_is_a_clean_exit() {
+    let fixture = Fixture::new();
+    let client = Client::start(&fixture);
+    client.finish().await;
+}
+
+/// Set in the child process of `stray_output_never_reaches_the_protocol_stream`.
+const CHILD: &str = "YOI_MCP_TEST_STDIO_CHILD";
+
+/// Whether fd 1 and fd 2 are the same file (what `serve_stdio` arranges).
+fn stdout_is_stderr() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let meta = |fd: std::os::fd::BorrowedFd<'_>| {
+        std::fs::File::from(fd.try_clone_to_owned().unwrap())
+            .metadata()
+            .unwrap()
+    };
+    let (out, err) = (
+        meta(std::io::stdout().as_fd()),
+        meta(std::io::stderr().as_fd()),
+    );
+    (out.dev(), out.ino()) == (err.dev(), err.ino())
+}
+
+/// The child: serve on the real stdio, and once fd 1 has been taken over,
+/// write to it the way a stray `print!` would.
+fn stdio_child() {
+    use std::io::Write;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let fixture = Fixture::new();
+        std::io::stdout().write_all(b"READY\n").unwrap();
+        std::io::stdout().flush().unwrap();
+        let server = tokio::spawn(yoi_mcp::serve_stdio(fixture.session()));
+        // Bounded, so that a server that never takes fd 1 fails the test
+        // (the stray line then lands on stdout) instead of hanging it.
+        let started = std::time::Instant::now();
+        while !stdout_is_stderr() && started.elapsed() < std::time::Duration::from_secs(10) {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        std::io::stdout().write_all(b"STRAY\n").unwrap();
+        std::io::stdout().flush().unwrap();
+        server.await.unwrap().unwrap();
+    });
+}
+
+#[test]
+fn stray_output_never_reaches_the_protocol_stream() {
+    use std::io::{BufRead, Read, Write};
+    use std::process::{Command, Stdio};
+    if std::env::var_os(CHILD).is_some() {
+        return stdio_child();
+    }
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "stdio::stray_output_never_reaches_the_protocol_stream",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    // The test harness's own output comes first (on the same line, too).
+    while !line.trim_end().ends_with("READY") {
+        line.clear();
+        assert_ne!(
+            stdout.read_line(&mut line).unwrap(),
+            0,
+            "the child never got ready"
+        );
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
+    writeln!(stdin, "{init}").unwrap();
+    stdin.flush().unwrap();
+    line.clear();
+    stdout.read_line(&mut line).unwrap();
+    let response: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(response["id"], 1);
+    drop(stdin);
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "{stderr}");
+    assert_eq!(
+        rest, "",
+        "after the response, stdout carried more: {rest:?}"
+    );
+    assert!(
+        stderr.lines().any(|l| l == "STRAY"),
+        "the stray write went nowhere: {stderr}"
+    );
+}

@@ -1,0 +1,49 @@
+//! `yoi mcp`: the workspace's tools over MCP on stdin and stdout.
+//!
+//! Everything is resolved and every plugin loaded before the first message
+//! is read, so the first call is warm. From then on stdout carries protocol
+//! messages only (`yoi_mcp::serve_stdio` takes fd 1 for itself); warnings and
+//! diagnostics go to stderr. One session serves the connection, so every call
+//! is in `yoi history` under one session id.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Args;
+use yoi_tools::{Session, ToolRegistry};
+
+use crate::context::Context;
+
+/// Arguments of `yoi mcp` (the workspace is the global `--workspace`).
+#[derive(Debug, Args)]
+#[command(after_help = "\
+An MCP client starts it as a command with arguments, for example:
+  {\"mcpServers\": {\"yoi\": {\"command\": \"yoi\", \"args\": [\"mcp\", \"--workspace\", \"/path/to/ws\"]}}}
+
+It serves until stdin closes. Only enabled, granted tools are listed, and every call is \
+recorded in the workspace history (`yoi history`). Stdout carries protocol messages only; \
+logs go to stderr.")]
+pub struct McpArgs {}
+
+pub fn run(ctx: &Context, _args: McpArgs) -> anyhow::Result<ExitCode> {
+    let plan = ctx.plan()?;
+    for d in &plan.diagnostics {
+        eprintln!("yoi mcp: warning: {d}");
+    }
+    let registry = Arc::new(ToolRegistry::new(&plan, Some(ctx.runtime()?)));
+    for d in registry.diagnostics() {
+        eprintln!("yoi mcp: warning: {d}");
+    }
+    for e in registry.preload() {
+        eprintln!("yoi mcp: warning: {e}");
+    }
+    let session = Session::new(registry, Some(ctx.history()?));
+    eprintln!(
+        "yoi mcp: serving {} tools of `{}` on stdio (session {})",
+        session.registry().tools().count(),
+        ctx.workspace.display(),
+        session.id()
+    );
+    ctx.block_on(yoi_mcp::serve_stdio(session))??;
+    Ok(ExitCode::SUCCESS)
+}
