@@ -178,3 +178,76 @@ fn the_compiled_cache_is_reused_across_processes() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_ne!(std::fs::read(cwasm).unwrap(), bytes);
 }
+
+#[test]
+fn name_collisions_are_diagnostics_never_overrides() {
+    use crate::support::fake_plugin;
+    let env = Env::new();
+    for (id, tools) in [
+        ("left", &["shared", "mine"][..]),
+        ("right", &["shared"][..]),
+        ("greedy", &["yoi_history"][..]),
+    ] {
+        let src = fake_plugin(env.dir.path(), id, "1.0.0", tools, tools);
+        let out = env.path(&format!("{id}.yoi-plugin"));
+        assert_eq!(
+            env.yoi(&[
+                "plugin",
+                "pack",
+                src.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap()
+            ])
+            .code,
+            0
+        );
+        assert_eq!(
+            env.yoi(&["plugin", "install", out.to_str().unwrap()]).code,
+            0
+        );
+        assert_eq!(env.yoi(&["plugin", "enable", id, "--tools", "*"]).code, 0);
+    }
+    let list = env.yoi(&["tool", "list", "--json"]).json();
+    let names: Vec<_> = list["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["mine", "yoi_history"]);
+    let builtin = list["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "yoi_history")
+        .unwrap();
+    assert_eq!(builtin["origin"]["kind"], "builtin");
+    let diagnostics: Vec<_> = list["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.contains("`shared` of `project:left`") && d.contains("`project:right`")),
+        "{diagnostics:?}"
+    );
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.contains("`shared` of `project:right`")),
+        "{diagnostics:?}"
+    );
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.contains("`yoi_history` of `project:greedy`") && d.contains("built-in")),
+        "{diagnostics:?}"
+    );
+    // A call to the contested name is refused, not routed to either plugin.
+    let r = env.yoi(&["tool", "call", "shared", "--input", "{}", "--json"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.json()["error"]["kind"], "not-found");
+}
