@@ -84,7 +84,20 @@ impl Session {
             input: Some(input),
             ..self.event()
         });
+        // If this future is dropped mid-call (a client cancelled, a
+        // connection closed), the guard records the call as cancelled so
+        // that no call in history is left without an outcome.
+        let mut guard = CancelGuard {
+            session: self,
+            call_id,
+            tool: name,
+            plugin: origin_ref,
+            digest,
+            started,
+            armed: true,
+        };
         let result = self.run(name, input).await;
+        guard.armed = false;
         let duration = started.elapsed();
         let (kind, output, error_kind, message) = match &result {
             Ok(out) => (
@@ -119,7 +132,7 @@ impl Session {
         }
     }
 
-    fn event(&self) -> Event<'_> {
+    pub(crate) fn event(&self) -> Event<'_> {
         Event {
             session: &self.id,
             ..Event::default()
@@ -128,7 +141,7 @@ impl Session {
 
     /// Append to history. A history that cannot be written is reported on
     /// stderr and does not fail the call: the call already happened.
-    fn record(&self, event: Event<'_>) -> Option<i64> {
+    pub(crate) fn record(&self, event: Event<'_>) -> Option<i64> {
         let history = self.history.as_ref()?;
         match history.append(&event) {
             Ok(id) => Some(id),
@@ -231,5 +244,35 @@ impl Session {
             });
         }
         Ok(output)
+    }
+}
+
+/// Records a `tool_error` of kind `cancelled` when a call is dropped before it ends.
+struct CancelGuard<'a> {
+    session: &'a Session,
+    call_id: Option<i64>,
+    tool: &'a str,
+    plugin: Option<&'a str>,
+    digest: Option<&'a str>,
+    started: Instant,
+    armed: bool,
+}
+
+impl Drop for CancelGuard<'_> {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        self.session.record(Event {
+            kind: Some(EventKind::ToolError),
+            call_id: self.call_id,
+            tool: Some(self.tool),
+            plugin: self.plugin,
+            digest: self.digest,
+            error_kind: Some("cancelled"),
+            message: Some("the call was cancelled before it finished; the plugin was stopped"),
+            duration_us: Some(self.started.elapsed().as_micros() as u64),
+            ..self.session.event()
+        });
     }
 }

@@ -207,8 +207,8 @@ fn python_stdio_session(mode: &str, protocol: &str) {
     );
     assert_eq!(text(&out["flood"]), "done");
 
-    // Every call is in history, in one session, each with its outcome
-    // (except the cancelled `spin`, whose future was dropped).
+    // Every call is in history, in one session, each with exactly one
+    // outcome; the cancelled `spin` is recorded as `cancelled`.
     let events = history(&env);
     let calls: Vec<&Value> = events.iter().filter(|e| e["kind"] == "tool_call").collect();
     assert_eq!(calls.len(), SCRIPT_CALLS, "{events:#?}");
@@ -219,10 +219,10 @@ fn python_stdio_session(mode: &str, protocol: &str) {
             .iter()
             .filter(|e| e["call_id"] == call["id"])
             .collect();
+        assert_eq!(outcomes.len(), 1, "{call}: {outcomes:?}");
         if call["tool"] == "spin" {
-            assert!(outcomes.is_empty(), "{outcomes:?}");
-        } else {
-            assert_eq!(outcomes.len(), 1, "{call}");
+            assert_eq!(outcomes[0]["kind"], "tool_error");
+            assert_eq!(outcomes[0]["error_kind"], "cancelled");
         }
     }
     for i in 0..20 {
@@ -495,14 +495,18 @@ fn a_client_that_disconnects_mid_call_leaves_a_clean_exit_and_history() {
         [
             ("tool_call", "echo"),
             ("tool_result", "echo"),
-            ("tool_call", "spin")
+            ("tool_call", "spin"),
+            ("tool_error", "spin")
         ]
     );
+    // The call dropped by the disconnect is recorded as cancelled, not left open.
+    assert_eq!(events[3]["error_kind"], "cancelled");
+    assert_eq!(events[3]["call_id"], events[2]["id"]);
     // The workspace is still usable: the CLI calls through the same history.
     assert_eq!(
         env.yoi(&["tool", "call", "echo", "--input", r#"{"text":"next"}"#])
             .code,
         0
     );
-    assert_eq!(history(&env).len(), 5);
+    assert_eq!(history(&env).len(), 6);
 }
