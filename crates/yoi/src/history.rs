@@ -103,6 +103,7 @@ mod tests {
     #[test]
     fn timestamps() {
         assert_eq!(super::format_ts(0), "1970-01-01 00:00:00");
-        assert_eq!(super::format_ts(1_795_000_000_000), "2026-11-18 08:26:40");
+        assert_eq!(super::format_ts(951_782_400_000), "2000-02-29 00:00:00");
+        assert_eq!(super::format_ts(1_795_000_000_000), "2026-11-18 11:06:40");
     }
 }
