@@ -256,7 +256,20 @@ impl LoadedPlugin {
                     .as_mut()
                     .map(|s| s.data_mut().take_diagnostics())
                     .unwrap_or_default();
-                let mut err = classify(&self.label, &e, limit_hit, limits.deadline);
+                let output_too_large = store
+                    .as_ref()
+                    .is_some_and(|s| s.data().legacy.output_too_large);
+                let mut err = if output_too_large {
+                    CallError::new(
+                        CallErrorKind::OutputTooLarge,
+                        format!(
+                            "`{}`: the output exceeds the limit of {} bytes",
+                            self.label, limits.max_output_bytes
+                        ),
+                    )
+                } else {
+                    classify(&self.label, &e, limit_hit, limits.deadline)
+                };
                 err.diagnostics = diagnostics;
                 Err(err)
             }
@@ -342,10 +355,6 @@ fn classify(label: &str, err: &wasmtime::Error, limit_hit: bool, deadline: Durat
             ),
         ),
         Some(t) => CallError::new(CallErrorKind::Trap, format!("`{label}` trapped: {t}")),
-        None if text.contains("output of") && text.contains("exceeds the limit") => CallError::new(
-            CallErrorKind::OutputTooLarge,
-            format!("`{label}`: {}", yoi_manifest::bounded(&text, 300)),
-        ),
         None if text.to_ascii_lowercase().contains("utf-8") || text.contains("utf8") => {
             CallError::new(
                 CallErrorKind::BadOutput,
