@@ -11,6 +11,11 @@ use std::task::{Context, Poll};
 
 use tokio::io::AsyncWrite;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
+
+/// How many bytes a guest may write per `check-write` permit. Writes never
+/// block or fail, so this only sets the guest's chunk size.
+const WRITE_PERMIT: usize = 1 << 20;
 
 #[derive(Debug, Default)]
 struct Buffer {
@@ -62,6 +67,34 @@ impl StdoutStream for BoundedPipe {
     fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
         Box::new(self.clone())
     }
+
+    /// A synchronous stream: the default adapter hands every write to a
+    /// background task, which makes a guest that prints a lot slow enough to
+    /// run into its deadline. Capturing into memory needs no task.
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.clone())
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl OutputStream for BoundedPipe {
+    fn write(&mut self, bytes: bytes::Bytes) -> StreamResult<()> {
+        BoundedPipe::write(self, &bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Ok(WRITE_PERMIT)
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for BoundedPipe {
+    async fn ready(&mut self) {}
 }
 
 impl AsyncWrite for BoundedPipe {
