@@ -67,12 +67,15 @@
 //! # Worlds
 //!
 //! The [`tool`] module implements `yoi:plugin/tool@1.0.0` (tools only) through
-//! [`export_tools!`]. The `instance` world (services, ingress, lifecycle) and
-//! host API imports (`https`, `fs`) will be further modules beside it.
+//! [`export_tools!`]. The host APIs are [`https`] (outbound requests) and
+//! [`fs`] (files beneath granted roots); each works only when the manifest
+//! requests it in `permissions.host_apis` and the enablement grants it.
 //!
 //! [yoi]: https://example.invalid/yoi
 
 mod error;
+pub mod fs;
+pub mod https;
 mod input;
 mod output;
 pub mod tool;

@@ -20,11 +20,13 @@ use crate::{Content, Output, ToolError, ToolErrorKind};
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/plugin",
-        world: "tool",
+        path: ["../../wit/host", "../../wit/plugin"],
+        world: "yoi:plugin/tool",
         pub_export_macro: true,
         export_macro_name: "export_tool",
         default_bindings_module: "$crate::tool::bindings",
+        // The host API imports live in another package; generate them here.
+        generate_all,
     });
 }
 

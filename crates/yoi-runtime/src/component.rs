@@ -1,7 +1,8 @@
 //! The component adapter: `yoi:plugin/tool@1.0.0`.
 
 use wasmtime::Store;
-use wasmtime::component::{Component, InstancePre, Linker};
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
+use yoi_manifest::HostApi;
 
 use crate::error::{CallError, CallErrorKind};
 use crate::limits::Limits;
@@ -10,8 +11,9 @@ use crate::state::StoreState;
 
 pub(crate) mod bindings {
     wasmtime::component::bindgen!({
-        path: "../../wit/plugin",
-        world: "tool",
+        path: ["../../wit/host", "../../wit/plugin"],
+        world: "yoi:plugin/tool",
+        imports: { default: async | trappable },
         exports: { default: async },
     });
 }
@@ -20,8 +22,13 @@ use bindings::exports::yoi::plugin::tools;
 
 /// Host-side definitions for the plugin package itself. `types` carries no
 /// functions; an empty instance satisfies components that import it.
+///
+/// The host APIs are linked for every component; whether a call may do
+/// anything is decided per plugin (see [`crate::host`]).
 pub(crate) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result<()> {
     linker.instance(YOI_PLUGIN_TYPES)?;
+    bindings::yoi::host::https::add_to_linker::<StoreState, HasSelf<StoreState>>(linker, |s| s)?;
+    bindings::yoi::host::fs::add_to_linker::<StoreState, HasSelf<StoreState>>(linker, |s| s)?;
     Ok(())
 }
 
@@ -31,14 +38,22 @@ pub(crate) struct ComponentPre {
 }
 
 impl ComponentPre {
-    /// Link and check the world. Errors are returned as text and classified by the caller.
+    /// Link and check the world. `requested` is what the manifest asks for
+    /// in `permissions.host_apis`: importing any other host API is refused.
+    /// Errors are returned as text and classified by the caller.
     pub(crate) fn new(
         linker: &Linker<StoreState>,
         component: &Component,
+        requested: &[HostApi],
     ) -> Result<Self, PreError> {
         for (name, _) in component.component_type().imports(linker.engine()) {
             if !is_provided(name) {
                 return Err(PreError::Import(yoi_manifest::bounded(name, 200)));
+            }
+            if let Some(api) = crate::host::host_api(name)
+                && !requested.contains(&api)
+            {
+                return Err(PreError::HostApiNotRequested(api));
             }
         }
         let instance_pre: InstancePre<StoreState> = linker
@@ -99,7 +114,11 @@ const YOI_PLUGIN_TYPES: &str = "yoi:plugin/types@1.0.0";
 /// yoi's own interfaces a component may import. Every yoi interface linked
 /// into the component linker (host APIs too, as they are added) must be
 /// listed here, or components that import it are refused at load.
-const YOI_INTERFACES: [&str; 1] = [YOI_PLUGIN_TYPES];
+const YOI_INTERFACES: [&str; 3] = [
+    YOI_PLUGIN_TYPES,
+    crate::host::HTTPS_INTERFACE,
+    crate::host::FS_INTERFACE,
+];
 
 /// Whether yoi links the top-level import `name`.
 ///
@@ -127,6 +146,7 @@ fn is_provided(name: &str) -> bool {
 
 pub(crate) enum PreError {
     Import(String),
+    HostApiNotRequested(HostApi),
     World(String),
 }
 
@@ -224,6 +244,8 @@ mod tests {
             "wasi:io/streams@0.2.6",
             "wasi:sockets/tcp@0.2.3",
             "yoi:plugin/types@1.0.0",
+            "yoi:host/https@1.0.0",
+            "yoi:host/fs@1.0.0",
         ] {
             assert!(is_provided(name), "{name}");
         }
@@ -234,7 +256,8 @@ mod tests {
             "wasi:cli/evil@0.2.0",
             "wasi:cli/stdout@0.3.0",
             "wasi:cli/stdout",
-            "yoi:host/https@1.0.0",
+            "yoi:host/https@1.1.0",
+            "yoi:host/http@1.0.0",
             "yoi:plugin/tools@1.0.0",
         ] {
             assert!(!is_provided(name), "{name}");

@@ -28,6 +28,10 @@ pub enum RuntimeError {
         "`{plugin}`: imports `{import}`, which yoi does not provide; a plugin may import only WASI p2 and yoi host interfaces"
     )]
     UnsupportedImport { plugin: String, import: String },
+    #[error(
+        "`{plugin}`: the component imports the `{api}` host API, but its manifest does not request it in `permissions.host_apis`"
+    )]
+    HostApiNotRequested { plugin: String, api: &'static str },
     #[error("`{plugin}`: the component does not implement `{world}`: {message}")]
     WrongWorld {
         plugin: String,

@@ -7,6 +7,9 @@
 //!   stdout/stderr captured into bounded per-call buffers, never the host's.
 //! - **Closed imports** ([`component`], [`legacy`]): an import outside the
 //!   linked set fails at load, before any guest code runs.
+//! - **Host APIs by grant only** ([`host`]): a component may import
+//!   `yoi:host/https` or `yoi:host/fs` only if its manifest requests it, and
+//!   every call is checked against the policies its enablement grants.
 //! - **Limits on every call** ([`limits`]): a wall-clock deadline that stops
 //!   guest loops (epoch interruption) and host calls (the call future is
 //!   dropped); memory and table caps; bounded input, output, diagnostics.
@@ -20,6 +23,7 @@ mod cache;
 mod component;
 mod engine;
 mod error;
+mod host;
 mod legacy;
 mod limits;
 mod output;
@@ -29,6 +33,7 @@ mod stdio;
 
 pub use engine::{Runtime, RuntimeConfig};
 pub use error::{CallError, CallErrorKind, RuntimeError};
+pub use host::HostApis;
 pub use limits::Limits;
 pub use output::{CallDiagnostics, Content, ToolOutput};
 pub use plugin::{LoadSource, LoadedPlugin};

@@ -14,6 +14,7 @@ use crate::cache::{Compiled, CompiledCache, Kind};
 use crate::component::{self, ComponentPre, PreError};
 use crate::engine::{Inner, Runtime};
 use crate::error::{CallError, CallErrorKind, RuntimeError};
+use crate::host::{DeadlineExceeded, HostApis};
 use crate::legacy::{self, LegacyInstance, LegacyProblem};
 use crate::output::{Content, ToolOutput};
 use crate::state::StoreState;
@@ -45,6 +46,7 @@ pub struct LoadedPlugin {
     label: String,
     source: LoadSource,
     runtime: Arc<Inner>,
+    host: Arc<HostApis>,
     pre: Pre,
     idle: Mutex<Vec<Warm>>,
 }
@@ -59,12 +61,24 @@ impl std::fmt::Debug for LoadedPlugin {
 }
 
 impl Runtime {
-    /// Load `package` (already resolved and pinned) under the name `label`.
+    /// Load `package` (already resolved and pinned) under the name `label`,
+    /// with no host API granted.
+    pub fn load(&self, label: &str, package: &Package) -> Result<LoadedPlugin, RuntimeError> {
+        self.load_with_host(label, package, HostApis::none())
+    }
+
+    /// Load `package` (already resolved and pinned) under the name `label`;
+    /// its host API calls are checked against `host`.
     ///
     /// Compiled code comes from the compiled cache when valid; otherwise the
     /// package is materialized into the digest-keyed cache (and re-verified)
     /// and its artifact compiled from there, never from the mutable store.
-    pub fn load(&self, label: &str, package: &Package) -> Result<LoadedPlugin, RuntimeError> {
+    pub fn load_with_host(
+        &self,
+        label: &str,
+        package: &Package,
+        host: Arc<HostApis>,
+    ) -> Result<LoadedPlugin, RuntimeError> {
         let inner = &self.inner;
         let manifest = package.manifest();
         let kind = match &manifest.runtime {
@@ -134,17 +148,22 @@ impl Runtime {
         };
         let pre = match compiled {
             Compiled::Component(c) => Pre::Component(
-                ComponentPre::new(&inner.component_linker, &c).map_err(|e| match e {
-                    PreError::Import(import) => RuntimeError::UnsupportedImport {
-                        plugin: label.to_owned(),
-                        import,
-                    },
-                    PreError::World(message) => RuntimeError::WrongWorld {
-                        plugin: label.to_owned(),
-                        world: yoi_manifest::World::Tool.as_str(),
-                        message: yoi_manifest::bounded(&message, 400),
-                    },
-                })?,
+                ComponentPre::new(&inner.component_linker, &c, &manifest.permissions.host_apis)
+                    .map_err(|e| match e {
+                        PreError::Import(import) => RuntimeError::UnsupportedImport {
+                            plugin: label.to_owned(),
+                            import,
+                        },
+                        PreError::HostApiNotRequested(api) => RuntimeError::HostApiNotRequested {
+                            plugin: label.to_owned(),
+                            api: api.as_str(),
+                        },
+                        PreError::World(message) => RuntimeError::WrongWorld {
+                            plugin: label.to_owned(),
+                            world: yoi_manifest::World::Tool.as_str(),
+                            message: yoi_manifest::bounded(&message, 400),
+                        },
+                    })?,
             ),
             Compiled::Module(m) => {
                 legacy::check(&m).map_err(|p| match p {
@@ -170,6 +189,7 @@ impl Runtime {
             label: label.to_owned(),
             source,
             runtime: self.inner.clone(),
+            host,
             pre,
             idle: Mutex::new(Vec::new()),
         })
@@ -300,7 +320,10 @@ impl LoadedPlugin {
         &self,
         deadline: Instant,
     ) -> Result<Warm, (wasmtime::Error, Store<StoreState>)> {
-        let mut store = Store::new(&self.runtime.engine, StoreState::new(&self.runtime.limits));
+        let mut store = Store::new(
+            &self.runtime.engine,
+            StoreState::new(&self.runtime.limits, self.host.clone()),
+        );
         store.limiter(|s| s.limiter());
         store.data_mut().deadline = Some(deadline);
         // Every tick, a running guest yields to the executor, so timers and
@@ -336,7 +359,15 @@ fn classify(label: &str, err: &wasmtime::Error, limit_hit: bool, deadline: Durat
             format!("`{label}` tried to grow its memory or tables past the limit and was stopped"),
         );
     }
+    let timed_out = err.downcast_ref::<DeadlineExceeded>().is_some();
     match trap {
+        _ if timed_out => CallError::new(
+            CallErrorKind::Timeout,
+            format!(
+                "`{label}` did not finish within {} ms and was stopped (in a host call)",
+                deadline.as_millis()
+            ),
+        ),
         Some(Trap::Interrupt) => CallError::new(
             CallErrorKind::Timeout,
             format!(

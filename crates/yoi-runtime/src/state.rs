@@ -5,6 +5,7 @@ use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use crate::host::HostApis;
 use crate::limits::Limits;
 use crate::output::CallDiagnostics;
 use crate::stdio::BoundedPipe;
@@ -20,6 +21,8 @@ pub(crate) struct StoreState {
     pub(crate) legacy: LegacyCall,
     /// When the call in progress must end; checked at every epoch tick.
     pub(crate) deadline: Option<std::time::Instant>,
+    /// The plugin's host API policies, checked on every host call.
+    pub(crate) host: std::sync::Arc<HostApis>,
 }
 
 #[derive(Default)]
@@ -32,7 +35,7 @@ pub(crate) struct LegacyCall {
 }
 
 impl StoreState {
-    pub(crate) fn new(limits: &Limits) -> Self {
+    pub(crate) fn new(limits: &Limits, host: std::sync::Arc<HostApis>) -> Self {
         let stdout = BoundedPipe::new(limits.max_diagnostic_bytes);
         let stderr = BoundedPipe::new(limits.max_diagnostic_bytes);
         StoreState {
@@ -47,6 +50,7 @@ impl StoreState {
             stderr,
             legacy: LegacyCall::default(),
             deadline: None,
+            host,
         }
     }
 

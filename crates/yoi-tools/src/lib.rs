@@ -9,10 +9,12 @@
 mod builtin;
 mod error;
 mod history;
+mod host_apis;
 mod registry;
 mod session;
 
 pub use error::ToolsError;
 pub use history::{Event, EventKind, History, MAX_RECORDED_BYTES, Record};
+pub use host_apis::host_apis;
 pub use registry::{Origin, ToolInfo, ToolRegistry};
 pub use session::{CallOutcome, Session};

@@ -63,6 +63,7 @@ pub struct ToolRegistry {
     entries: BTreeMap<String, Entry>,
     plugins: Vec<PluginSlot>,
     runtime: Option<Runtime>,
+    https: yoi_workspace::HttpsSettings,
     diagnostics: Vec<String>,
 }
 
@@ -82,6 +83,7 @@ impl ToolRegistry {
             entries: BTreeMap::new(),
             plugins: Vec::new(),
             runtime,
+            https: plan.https.clone(),
             diagnostics: Vec::new(),
         };
         for b in builtin::all() {
@@ -219,8 +221,11 @@ impl ToolRegistry {
             let Some(runtime) = &self.runtime else {
                 return Err("no runtime is configured for calls".to_owned());
             };
+            let label = slot.resolved.qid.to_string();
+            let host = crate::host_apis(&slot.resolved, &self.https)
+                .map_err(|e| format!("`{label}`: cannot set up its host APIs: {e}"))?;
             runtime
-                .load(&slot.resolved.qid.to_string(), &slot.resolved.package)
+                .load_with_host(&label, &slot.resolved.package, host)
                 .map(Arc::new)
                 .map_err(|e| e.to_string())
         });

@@ -38,7 +38,7 @@ use crate::{Grants, QualifiedId, WorkspaceError};
 pub const CONFIG_FILE: &str = ".yoi/config.toml";
 /// Largest config file read.
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
-const TOP_LEVEL_KEYS: [&str; 3] = ["plugins", "limits", "serve"];
+const TOP_LEVEL_KEYS: [&str; 4] = ["plugins", "limits", "serve", "https"];
 
 /// The parsed enablement file.
 #[derive(Debug, Clone, Default)]
@@ -51,6 +51,59 @@ pub struct Config {
     pub limits: toml::Table,
     /// `[serve]`, read by the host daemon.
     pub serve: toml::Table,
+    /// `[https]`: workspace-wide settings of the `https` host API.
+    pub https: HttpsSettings,
+}
+
+/// `[https]`: how the `https` host API trusts servers, for every plugin.
+///
+/// ```toml
+/// [https]
+/// extra_roots = ["/etc/ssl/private-ca.pem"]  # PEM files, absolute paths
+/// builtin_roots = true                        # Mozilla's roots (default)
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpsSettings {
+    /// More trust roots for private deployments, as PEM files.
+    #[serde(default)]
+    pub extra_roots: Vec<PathBuf>,
+    /// Whether Mozilla's root set, built into yoi, is trusted.
+    #[serde(default = "yes")]
+    pub builtin_roots: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for HttpsSettings {
+    fn default() -> Self {
+        HttpsSettings {
+            extra_roots: Vec::new(),
+            builtin_roots: true,
+        }
+    }
+}
+
+/// Largest PEM file read for `[https] extra_roots`.
+pub const MAX_ROOTS_PEM_BYTES: u64 = 1024 * 1024;
+
+impl HttpsSettings {
+    /// Read every extra root file.
+    pub fn read_extra_roots(&self) -> Result<Vec<Vec<u8>>, WorkspaceError> {
+        self.extra_roots
+            .iter()
+            .map(|path| {
+                read_bounded_with(path, MAX_ROOTS_PEM_BYTES)?
+                    .map(String::into_bytes)
+                    .ok_or_else(|| WorkspaceError::ConfigShape {
+                        path: path.clone(),
+                        message: "this `[https] extra_roots` file does not exist".into(),
+                    })
+            })
+            .collect()
+    }
 }
 
 /// One enabled plugin.
@@ -122,10 +175,20 @@ impl Config {
             };
             plugins.insert(key, entry);
         }
+        let https: HttpsSettings = section("https")?
+            .try_into()
+            .map_err(|e: toml::de::Error| shape(format!("`[https]`: {}", e.message())))?;
+        if let Some(p) = https.extra_roots.iter().find(|p| !p.is_absolute()) {
+            return Err(shape(format!(
+                "`[https] extra_roots`: `{}` must be an absolute path",
+                p.display()
+            )));
+        }
         Ok(Config {
             plugins,
             limits: section("limits")?,
             serve: section("serve")?,
+            https,
             path,
         })
     }
@@ -146,22 +209,39 @@ fn parse_enablement(value: toml::Value) -> Result<Enablement, String> {
 
 /// Read a UTF-8 file of bounded size; `Ok(None)` when it does not exist.
 pub(crate) fn read_bounded(path: &Path) -> Result<Option<String>, WorkspaceError> {
+    read_bounded_with(path, MAX_CONFIG_BYTES)
+}
+
+/// Read a UTF-8 file of at most `limit` bytes; `Ok(None)` when it does not
+/// exist. The bound is applied to what is read, not to what metadata says,
+/// so a file that grows meanwhile cannot get past it.
+pub(crate) fn read_bounded_with(path: &Path, limit: u64) -> Result<Option<String>, WorkspaceError> {
+    use std::io::Read as _;
     let read_err = |source| WorkspaceError::Read {
         path: path.to_path_buf(),
         source,
     };
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(read_err(e)),
     };
-    if meta.len() > MAX_CONFIG_BYTES {
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > limit {
         return Err(WorkspaceError::ConfigShape {
             path: path.to_path_buf(),
-            message: format!("larger than {MAX_CONFIG_BYTES} bytes"),
+            message: format!("larger than {limit} bytes"),
         });
     }
-    std::fs::read_to_string(path).map(Some).map_err(read_err)
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| WorkspaceError::ConfigShape {
+            path: path.to_path_buf(),
+            message: "not UTF-8 text".into(),
+        })
 }
 
 #[cfg(test)]

@@ -70,6 +70,76 @@ impl NameGrant {
 pub struct HttpsGrant {
     pub url: String,
     pub methods: Vec<String>,
+    /// Credential headers the host attaches to requests this grant allows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretHeader>,
+}
+
+/// A credential header whose value the host reads from a file.
+///
+/// The value lives in its own file (for example one only the user can read),
+/// never in `.yoi/config.toml`, which is meant to be shared and reviewed. The
+/// plugin never sees the value: the host adds the header to requests the
+/// grant allows, and refuses requests in which the plugin sets it itself.
+///
+/// ```toml
+/// [[plugins."project:fetch".grants.https.secrets]]
+/// header = "Authorization"
+/// file = "/home/me/.config/yoi/api-token"   # e.g. "Bearer ..."
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretHeader {
+    pub header: String,
+    /// Absolute path of a file holding the header value (one line).
+    pub file: PathBuf,
+}
+
+/// Largest secret file read.
+pub const MAX_SECRET_BYTES: u64 = 16 * 1024;
+
+impl SecretHeader {
+    fn validate(&self) -> Result<(), WorkspaceError> {
+        let valid_name = !self.header.is_empty()
+            && self.header.len() <= 100
+            && self
+                .header
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !valid_name {
+            return Err(WorkspaceError::BadGrant {
+                message: format!(
+                    "secret header name `{}` is not a valid header name",
+                    yoi_manifest::bounded(&self.header, 100)
+                ),
+            });
+        }
+        if !self.file.is_absolute() {
+            return Err(WorkspaceError::BadGrant {
+                message: format!(
+                    "the secret file for `{}` must be an absolute path, not `{}`",
+                    self.header,
+                    self.file.display()
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Read the value: the file's text without its trailing line break.
+    pub fn read_value(&self) -> Result<String, WorkspaceError> {
+        let bad = |message: String| WorkspaceError::BadGrant {
+            message: format!(
+                "secret for `{}` in `{}`: {message}",
+                self.header,
+                self.file.display()
+            ),
+        };
+        let text = crate::config::read_bounded_with(&self.file, MAX_SECRET_BYTES)
+            .map_err(|e| bad(e.to_string()))?
+            .ok_or_else(|| bad("the file does not exist".into()))?;
+        Ok(text.trim_end_matches(['\n', '\r']).to_owned())
+    }
 }
 
 /// An [`HttpsGrant`] parsed into its parts.
@@ -99,6 +169,7 @@ impl HttpsGrant {
                 .iter()
                 .map(|m| m.trim().to_ascii_uppercase())
                 .collect(),
+            secrets: Vec::new(),
         };
         grant.target()?;
         Ok(grant)
@@ -240,6 +311,9 @@ impl Grants {
         self.ingresses.validate("ingress")?;
         for h in &self.https {
             h.target()?;
+            for s in &h.secrets {
+                s.validate()?;
+            }
         }
         for f in &self.fs {
             f.validate()?;

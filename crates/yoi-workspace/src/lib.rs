@@ -16,11 +16,12 @@ mod grants;
 mod resolve;
 mod source;
 
+pub use config::HttpsSettings;
 pub use config::{CONFIG_FILE, Config, Enablement};
 pub use diag::{Diagnostic, DiagnosticKind};
 pub use discover::{Discovered, Inventory, discover};
 pub use edit::ConfigEditor;
 pub use error::WorkspaceError;
-pub use grants::{FsGrant, FsOp, Grants, HttpsGrant, NameGrant};
+pub use grants::{FsGrant, FsOp, Grants, HttpsGrant, MAX_SECRET_BYTES, NameGrant, SecretHeader};
 pub use resolve::{Eligibility, Plan, PluginReport, ResolvedPlugin, ResolvedTool, Status, resolve};
 pub use source::{PluginRef, QualifiedId, Source, Stores};

@@ -117,6 +117,8 @@ pub struct Plan {
     pub reports: Vec<PluginReport>,
     /// Workspace-level problems (unreadable stores).
     pub diagnostics: Vec<String>,
+    /// `[https]` of the config, for building the plugins' https policies.
+    pub https: crate::HttpsSettings,
 }
 
 impl Plan {
@@ -178,6 +180,7 @@ pub fn resolve(inventory: Inventory, config: &Config) -> Plan {
             .iter()
             .map(|(s, m)| format!("{s} store: {m}"))
             .collect(),
+        https: config.https.clone(),
         ..Plan::default()
     };
     let mut covered = BTreeSet::new();

@@ -122,15 +122,35 @@ fn component_importing_a_bare_function_is_unsupported() {
 }
 
 #[test]
-fn component_importing_a_future_host_api_is_unsupported() {
-    // Host APIs are not linked yet; importing one must fail closed, not be
-    // stubbed.
+fn component_importing_a_host_api_its_manifest_does_not_request_is_refused() {
+    // The manifest here requests no host API: importing one fails at load,
+    // before instantiation, whatever the grants say.
     let err = load_err(
         "https",
         r#"(component (import "yoi:host/https@1.0.0" (instance)))"#,
     );
     assert!(
-        matches!(&err, RuntimeError::UnsupportedImport { import, .. } if import == "yoi:host/https@1.0.0"),
+        matches!(&err, RuntimeError::HostApiNotRequested { api, .. } if *api == "https"),
+        "{err:?}"
+    );
+    let err = load_err(
+        "fs",
+        r#"(component (import "yoi:host/fs@1.0.0" (instance)))"#,
+    );
+    assert!(
+        matches!(&err, RuntimeError::HostApiNotRequested { api, .. } if *api == "fs"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn component_importing_an_unknown_host_api_version_is_unsupported() {
+    let err = load_err(
+        "https2",
+        r#"(component (import "yoi:host/https@2.0.0" (instance)))"#,
+    );
+    assert!(
+        matches!(&err, RuntimeError::UnsupportedImport { import, .. } if import == "yoi:host/https@2.0.0"),
         "{err:?}"
     );
 }

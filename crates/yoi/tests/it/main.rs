@@ -1,6 +1,7 @@
 //! End-to-end tests of the `yoi` binary in isolated temporary workspaces.
 
 mod help;
+mod host_apis;
 mod mcp;
 mod statuses;
 mod support;
