@@ -40,6 +40,8 @@ pub enum Command {
     History(crate::history::HistoryArgs),
     /// Serve the workspace's tools to an MCP client on stdio.
     Mcp(crate::mcp::McpArgs),
+    /// Serve the workspace over HTTP: MCP (Streamable HTTP), status and health.
+    Serve(crate::serve::ServeArgs),
 }
 
 impl Cli {
@@ -50,6 +52,7 @@ impl Cli {
             Command::Tool(cmd) => cmd.run(&ctx),
             Command::History(args) => crate::history::run(&ctx, args),
             Command::Mcp(args) => crate::mcp::run(&ctx, args),
+            Command::Serve(args) => crate::serve::run(&ctx, args),
         }
     }
 }

@@ -10,6 +10,7 @@ mod history;
 mod mcp;
 mod output;
 mod plugin;
+mod serve;
 mod tool;
 
 use std::process::ExitCode;

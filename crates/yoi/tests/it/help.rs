@@ -21,6 +21,7 @@ fn help_snapshots() {
         &["tool", "call"],
         &["history"],
         &["mcp"],
+        &["serve"],
     ];
     for args in commands {
         let mut full: Vec<&str> = args.to_vec();

@@ -3,6 +3,7 @@
 mod help;
 mod host_apis;
 mod mcp;
+mod serve;
 mod statuses;
 mod support;
 mod tools;

@@ -1,0 +1,256 @@
+//! `yoi serve`: the workspace over HTTP until SIGINT or SIGTERM: MCP
+//! (Streamable HTTP) at `/mcp`, `/status` and `/healthz`.
+//!
+//! Like `yoi mcp`, everything is resolved and every plugin loaded before the
+//! first connection is accepted, so the first call is warm and `/status`
+//! already knows which plugins failed to load. One registry and one history
+//! serve every client; each MCP session gets its own [`Session`], so its
+//! calls share a session id in `yoi history`.
+//!
+//! Secure defaults (see [`config`] for `[serve]`): a loopback address,
+//! loopback `Host` and `Origin` only (DNS-rebinding checks in `yoi-mcp`), no
+//! token. Listening anywhere else works but is warned about on stderr, more
+//! loudly without a token. Stdout stays empty: this command has no data to
+//! print, and its log is a few lines on stderr, the last of them
+//! `yoi serve: listening on http://ADDR …` with the bound address.
+//!
+//! Shutdown: on the first SIGINT or SIGTERM the listener closes and requests
+//! in flight get [`GRACE`] to finish. Whatever is still open then (an idle
+//! event stream, a call far from its deadline) is dropped, a dropped call
+//! being recorded as cancelled in history, and the process exits 0. A second
+//! signal skips the wait. History is committed per event, so there is nothing
+//! else to flush.
+
+mod config;
+mod routes;
+mod status;
+
+use std::future::IntoFuture as _;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+use yoi_mcp::{HttpOptions, MCP_PATH};
+use yoi_tools::{Session, ToolRegistry};
+
+use crate::context::Context;
+use crate::output::hinted;
+use config::{DEFAULT_LISTEN, ServeConfig};
+use status::StatusReport;
+
+/// How long requests in flight may take to finish after a shutdown signal.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Arguments of `yoi serve` (the workspace is the global `--workspace`).
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Endpoints:
+  /mcp      MCP over Streamable HTTP, for clients configured with a URL such as
+            http://127.0.0.1:7717/mcp
+  /status   the workspace's plugins, their statuses and tools, as JSON
+  /healthz  {\"ok\": true} while serving
+
+`[serve]` in .yoi/config.toml sets `listen`, `token_file` (a file holding a bearer token that \
+/mcp and /status then require), `allowed_hosts` and `allowed_origins`. Only loopback Host and \
+Origin headers are accepted unless more are allowed there.
+
+Serves until SIGINT (Ctrl-C) or SIGTERM, then lets requests in flight finish for up to 5 seconds \
+and exits 0. Every call is recorded in the workspace history (`yoi history`).")]
+pub struct ServeArgs {
+    /// The address to listen on; port 0 picks a free port. [default: `listen` of `[serve]`, else
+    /// 127.0.0.1:7717]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+}
+
+pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = ctx.config()?;
+    let serve = ServeConfig::parse(&config.serve, &ctx.workspace, &config.path)?;
+    let listen = args.listen.or(serve.listen).unwrap_or(DEFAULT_LISTEN);
+    let token = serve
+        .token_file
+        .as_deref()
+        .map(config::read_token)
+        .transpose()?;
+    for w in token.iter().flat_map(|t| &t.warnings) {
+        eprintln!("yoi serve: warning: {w}");
+    }
+    warn_if_exposed(listen, token.is_some());
+
+    let plan = yoi_workspace::resolve(yoi_workspace::discover(&ctx.stores), &config);
+    for d in &plan.diagnostics {
+        eprintln!("yoi serve: warning: {d}");
+    }
+    let registry = Arc::new(ToolRegistry::new(&plan, Some(ctx.runtime()?)));
+    for d in registry.diagnostics() {
+        eprintln!("yoi serve: warning: {d}");
+    }
+    let load_errors = registry.preload();
+    for e in &load_errors {
+        eprintln!("yoi serve: warning: {e}");
+    }
+    let history = ctx.history()?;
+    let status = StatusReport::build(
+        &ctx.workspace,
+        &plan,
+        registry.tools(),
+        registry.diagnostics(),
+        &load_errors,
+    );
+    eprintln!(
+        "yoi serve: serving {} tools of `{}`{}",
+        status.tools,
+        ctx.workspace.display(),
+        match &serve.token_file {
+            Some(path) => format!(
+                "; /mcp and /status require the bearer token in `{}`",
+                path.display()
+            ),
+            None => String::new(),
+        }
+    );
+
+    let mut options = HttpOptions::default()
+        .allow_hosts(serve.allowed_hosts)
+        .allow_origins(serve.allowed_origins)
+        .bearer_token(token.as_ref().map(|t| t.value.clone()));
+    // A literal address someone chose to listen on is not a rebinding
+    // target: a page that rebinds its own name still sends that name.
+    if !listen.ip().is_loopback() && !listen.ip().is_unspecified() {
+        options = options.allow_hosts([listen.ip().to_string()]);
+    }
+    let mcp = yoi_mcp::http_router(
+        move || Session::new(registry.clone(), Some(history.clone())),
+        options,
+    );
+    let app = routes::router(status, mcp, token.as_ref().map(|t| t.value.as_str()));
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = rt.block_on(serve_until_signal(app, listen));
+    // Tasks still open after the grace period are dropped here; a blocking
+    // task that ignores that cannot hold the exit for long.
+    rt.shutdown_timeout(Duration::from_secs(1));
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+fn warn_if_exposed(listen: SocketAddr, has_token: bool) {
+    if listen.ip().is_loopback() {
+        return;
+    }
+    if has_token {
+        eprintln!(
+            "yoi serve: warning: `{listen}` is not a loopback address; requests need the bearer \
+             token, but travel as plain HTTP: keep it on a trusted network or put TLS in front"
+        );
+    } else {
+        eprintln!(
+            "yoi serve: warning: `{listen}` is not a loopback address and no `token_file` is set \
+             in `[serve]`: anyone who can reach it can call the workspace's tools (only Host \
+             headers naming loopback, this address or `allowed_hosts` are accepted at /mcp)"
+        );
+    }
+}
+
+async fn serve_until_signal(app: axum::Router, listen: SocketAddr) -> anyhow::Result<()> {
+    // Handlers first: a signal that arrives once the address is printed must
+    // be a clean shutdown, not the default action.
+    let mut signals = Signals::install().context("cannot install the signal handlers")?;
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        hinted(
+            format!("cannot listen on `{listen}`: {e}"),
+            "choose another address with `--listen` (port 0 picks a free one), or stop what holds this one",
+        )
+    })?;
+    let bound = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    eprintln!(
+        "yoi serve: listening on http://{bound} (MCP at {MCP_PATH}, status at /status, health at /healthz)"
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let mut server = std::pin::pin!(
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .into_future()
+    );
+    let signal = tokio::select! {
+        signal = signals.next() => signal,
+        result = &mut server => {
+            result.context("the server stopped")?;
+            anyhow::bail!("the server stopped without being asked to");
+        }
+    };
+    eprintln!(
+        "yoi serve: {signal}: no longer accepting connections; waiting up to {}s for requests in flight",
+        GRACE.as_secs()
+    );
+    let _ = stop.send(());
+    tokio::select! {
+        result = &mut server => {
+            result.context("the server failed while stopping")?;
+            eprintln!("yoi serve: stopped");
+        }
+        () = tokio::time::sleep(GRACE) => {
+            eprintln!(
+                "yoi serve: stopped; connections still open after {}s were closed",
+                GRACE.as_secs()
+            );
+        }
+        signal = signals.next() => {
+            eprintln!("yoi serve: {signal} again: stopped without waiting");
+        }
+    }
+    Ok(())
+}
+
+/// SIGINT and SIGTERM, registered as soon as this is made.
+#[cfg(unix)]
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// The name of the next signal received.
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.interrupt.recv() => "SIGINT",
+            _ = self.terminate.recv() => "SIGTERM",
+        }
+    }
+}
+
+/// Ctrl-C where there are no Unix signals.
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        Ok(Signals)
+    }
+
+    async fn next(&mut self) -> &'static str {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        "Ctrl-C"
+    }
+}

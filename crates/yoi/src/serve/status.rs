@@ -1,0 +1,362 @@
+//! `GET /status`: what `yoi serve` serves, as JSON whose field names are a
+//! contract for scripts and dashboards.
+//!
+//! ```json
+//! {"workspace": "/path/to/ws",
+//!  "plugins": [{"plugin": "project:echo", "status": "active", "version": "0.1.0",
+//!               "digest": "sha256:…", "tools": ["echo"], "diagnostics": []}],
+//!  "tools": 2,
+//!  "diagnostics": []}
+//! ```
+//!
+//! One entry per plugin `yoi plugin list` shows, in its order and with its
+//! status vocabulary, refined by what the server found when it built the
+//! registry and loaded the code (inspection never loads code, serving does):
+//! - an enabled plugin whose code failed to load is `rejected`, with a
+//!   `load` diagnostic (its tools stay listed, and calls to them fail as
+//!   unavailable);
+//! - an enabled plugin that lost some of its eligible tools in the registry
+//!   (name collisions, schemas that do not compile) is `partial`, or
+//!   `rejected` if it lost all of them, with a `registry` diagnostic each.
+//!
+//! `tools` in a plugin entry is what MCP clients see of it; the top-level
+//! `tools` counts every registered tool, built-in ones included. Messages
+//! that name no plugin stay in the top-level `diagnostics`.
+//!
+//! New per-plugin fields (live instance state, counters) are added beside
+//! these; existing names and meanings do not change.
+
+use std::path::Path;
+
+use serde::Serialize;
+use yoi_tools::{Origin, ToolInfo};
+use yoi_workspace::{Plan, PluginReport, Status};
+
+/// The whole `/status` document.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub workspace: String,
+    pub plugins: Vec<PluginStatus>,
+    /// Registered tools, built-in ones included.
+    pub tools: usize,
+    /// Workspace-level problems and messages that name no plugin.
+    pub diagnostics: Vec<String>,
+}
+
+/// One plugin as the server sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PluginStatus {
+    /// The source-qualified reference, e.g. `project:echo`.
+    pub plugin: String,
+    pub status: Status,
+    pub version: Option<String>,
+    pub digest: Option<String>,
+    /// Names of the plugin's tools in the registry, sorted.
+    pub tools: Vec<String>,
+    pub diagnostics: Vec<PluginDiagnostic>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PluginDiagnostic {
+    pub kind: DiagnosticKind,
+    pub message: String,
+}
+
+/// The kinds of `yoi plugin show`, plus what only serving can find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum DiagnosticKind {
+    Resolve(yoi_workspace::DiagnosticKind),
+    Serve(ServeDiagnosticKind),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServeDiagnosticKind {
+    /// An eligible tool is not in the registry.
+    Registry,
+    /// The plugin's code could not be loaded.
+    Load,
+}
+
+impl StatusReport {
+    /// Build the report from the plan, the registry's tools and diagnostics,
+    /// and the messages of plugins that failed to load (`ToolRegistry::preload`).
+    ///
+    /// Registry and load messages are attributed by the way `yoi-tools` and
+    /// `yoi-runtime` name the plugin in them (``tool `x` of `ref` …`` and
+    /// `` `ref`: …``); a message in any other shape stays top-level, so a
+    /// change of wording loses attribution, never a message.
+    pub fn build<'a>(
+        workspace: &Path,
+        plan: &Plan,
+        tools: impl IntoIterator<Item = &'a ToolInfo>,
+        registry_diagnostics: &[String],
+        load_errors: &[String],
+    ) -> StatusReport {
+        let tools: Vec<&ToolInfo> = tools.into_iter().collect();
+        let mut registry_left: Vec<Option<&String>> =
+            registry_diagnostics.iter().map(Some).collect();
+        let mut load_left: Vec<Option<&String>> = load_errors.iter().map(Some).collect();
+        let plugins = plan
+            .reports
+            .iter()
+            .map(|report| plugin_status(report, &tools, &mut registry_left, &mut load_left))
+            .collect();
+        let diagnostics = plan
+            .diagnostics
+            .iter()
+            .chain(registry_left.into_iter().flatten())
+            .chain(load_left.into_iter().flatten())
+            .cloned()
+            .collect();
+        StatusReport {
+            workspace: workspace.display().to_string(),
+            plugins,
+            tools: tools.len(),
+            diagnostics,
+        }
+    }
+}
+
+fn plugin_status(
+    report: &PluginReport,
+    tools: &[&ToolInfo],
+    registry_left: &mut [Option<&String>],
+    load_left: &mut [Option<&String>],
+) -> PluginStatus {
+    let reference = &report.reference;
+    let registered: Vec<String> = tools
+        .iter()
+        .filter(|t| matches!(&t.origin, Origin::Plugin { reference: r, .. } if r == reference))
+        .map(|t| t.name.clone())
+        .collect();
+    let mut diagnostics: Vec<PluginDiagnostic> = report
+        .diagnostics
+        .iter()
+        .map(|d| PluginDiagnostic {
+            kind: DiagnosticKind::Resolve(d.kind),
+            message: d.message.clone(),
+        })
+        .collect();
+    let serve = |kind, message: String| PluginDiagnostic {
+        kind: DiagnosticKind::Serve(kind),
+        message,
+    };
+    let mut status = report.status;
+    let runnable = matches!(status, Status::Active | Status::Partial);
+    if runnable {
+        let eligible: Vec<&str> = report
+            .tools
+            .iter()
+            .filter(|t| t.eligible)
+            .map(|t| t.name.as_str())
+            .collect();
+        let mut lost = 0;
+        for name in eligible
+            .iter()
+            .filter(|n| !registered.iter().any(|r| r == *n))
+        {
+            lost += 1;
+            let prefix = format!("tool `{name}` of `{reference}` ");
+            let message = take(registry_left, |m| m.starts_with(&prefix))
+                .unwrap_or_else(|| format!("tool `{name}` is eligible but was not registered"));
+            diagnostics.push(serve(ServeDiagnosticKind::Registry, message));
+        }
+        if lost > 0 {
+            status = if lost == eligible.len() {
+                Status::Rejected
+            } else {
+                Status::Partial
+            };
+        }
+        let prefix = format!("`{reference}`: ");
+        if let Some(message) = take(load_left, |m| m.starts_with(&prefix)) {
+            diagnostics.push(serve(ServeDiagnosticKind::Load, message));
+            status = Status::Rejected;
+        }
+    }
+    PluginStatus {
+        plugin: reference.clone(),
+        status,
+        version: report.version.clone(),
+        digest: report.digest.clone(),
+        tools: registered,
+        diagnostics,
+    }
+}
+
+/// Remove and return the first message left that matches.
+fn take(left: &mut [Option<&String>], matches: impl Fn(&str) -> bool) -> Option<String> {
+    left.iter_mut()
+        .find(|m| m.is_some_and(|m| matches(m)))
+        .and_then(Option::take)
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use yoi_workspace::{Diagnostic, Eligibility};
+
+    use super::*;
+
+    fn report(reference: &str, status: Status, tools: &[(&str, bool)]) -> PluginReport {
+        PluginReport {
+            reference: reference.into(),
+            status,
+            enabled: status != Status::Disabled,
+            version: Some("1.0.0".into()),
+            digest: Some("sha256:00".into()),
+            pinned_version: None,
+            pinned_digest: None,
+            name: None,
+            description: None,
+            runtime: None,
+            path: None,
+            surfaces: Vec::new(),
+            tools: tools
+                .iter()
+                .map(|(name, eligible)| Eligibility {
+                    name: (*name).into(),
+                    eligible: *eligible,
+                    reason: (!eligible).then(|| "not granted".into()),
+                })
+                .collect(),
+            services: Vec::new(),
+            ingresses: Vec::new(),
+            host_apis: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn tool(name: &str, reference: Option<&str>) -> ToolInfo {
+        ToolInfo {
+            name: name.into(),
+            description: String::new(),
+            input_schema: json!({"type": "object"}),
+            output_schema: None,
+            origin: match reference {
+                Some(r) => Origin::Plugin {
+                    reference: r.into(),
+                    digest: "sha256:00".into(),
+                    version: "1.0.0".into(),
+                },
+                None => Origin::Builtin,
+            },
+        }
+    }
+
+    #[test]
+    fn statuses_follow_the_plan_and_what_serving_found() {
+        let mut partial = report("project:b", Status::Partial, &[("b1", true), ("b2", false)]);
+        partial.diagnostics.push(Diagnostic::new(
+            yoi_workspace::DiagnosticKind::Grant,
+            "tool `b2` is not granted",
+        ));
+        let plan = Plan {
+            reports: vec![
+                report("project:a", Status::Active, &[("a1", true)]),
+                partial,
+                report(
+                    "project:c",
+                    Status::Active,
+                    &[("shared", true), ("c1", true)],
+                ),
+                report("project:d", Status::Active, &[("shared", true)]),
+                report("project:e", Status::Active, &[("e1", true)]),
+                report("user:off", Status::Disabled, &[("x", false)]),
+            ],
+            diagnostics: vec!["user store: unreadable".into()],
+            ..Plan::default()
+        };
+        let tools = [
+            tool("a1", Some("project:a")),
+            tool("b1", Some("project:b")),
+            tool("c1", Some("project:c")),
+            tool("e1", Some("project:e")),
+            tool("yoi_history", None),
+        ];
+        let registry = [
+            "tool `shared` of `project:c` is not registered: the name is claimed by `project:c` and `project:d`; rename or disable one".to_owned(),
+            "tool `shared` of `project:d` is not registered: the name is claimed by `project:c` and `project:d`; rename or disable one".to_owned(),
+            "something the registry said about nobody".to_owned(),
+        ];
+        let load = ["`project:e`: cannot compile the artifact: bad magic".to_owned()];
+        let r = StatusReport::build(Path::new("/ws"), &plan, &tools, &registry, &load);
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["workspace"], "/ws");
+        assert_eq!(v["tools"], 5);
+        assert_eq!(
+            v["diagnostics"],
+            json!([
+                "user store: unreadable",
+                "something the registry said about nobody"
+            ])
+        );
+        let by = |name: &str| {
+            v["plugins"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["plugin"] == name)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(
+            by("project:a"),
+            json!({"plugin": "project:a", "status": "active", "version": "1.0.0",
+                   "digest": "sha256:00", "tools": ["a1"], "diagnostics": []})
+        );
+        let b = by("project:b");
+        assert_eq!(b["status"], "partial");
+        assert_eq!(b["tools"], json!(["b1"]));
+        assert_eq!(
+            b["diagnostics"],
+            json!([{"kind": "grant", "message": "tool `b2` is not granted"}])
+        );
+        let c = by("project:c");
+        assert_eq!(c["status"], "partial");
+        assert_eq!(c["tools"], json!(["c1"]));
+        assert_eq!(c["diagnostics"][0]["kind"], "registry");
+        assert_eq!(c["diagnostics"][0]["message"], registry[0].as_str());
+        let d = by("project:d");
+        assert_eq!(d["status"], "rejected");
+        assert_eq!(d["tools"], json!([]));
+        assert_eq!(d["diagnostics"][0]["message"], registry[1].as_str());
+        let e = by("project:e");
+        assert_eq!(e["status"], "rejected");
+        assert_eq!(e["tools"], json!(["e1"]));
+        assert_eq!(
+            e["diagnostics"],
+            json!([{"kind": "load", "message": load[0]}])
+        );
+        let off = by("user:off");
+        assert_eq!(off["status"], "disabled");
+        assert_eq!(off["tools"], json!([]));
+        assert_eq!(off["diagnostics"], json!([]));
+    }
+
+    #[test]
+    fn an_unexplained_missing_tool_still_gets_a_diagnostic() {
+        let plan = Plan {
+            reports: vec![report(
+                "project:a",
+                Status::Active,
+                &[("a1", true), ("a2", true)],
+            )],
+            ..Plan::default()
+        };
+        let tools = [tool("a1", Some("project:a"))];
+        let r = StatusReport::build(Path::new("/ws"), &plan, &tools, &[], &[]);
+        assert_eq!(r.plugins[0].status, Status::Partial);
+        assert_eq!(
+            r.plugins[0].diagnostics,
+            [PluginDiagnostic {
+                kind: DiagnosticKind::Serve(ServeDiagnosticKind::Registry),
+                message: "tool `a2` is eligible but was not registered".into(),
+            }]
+        );
+        assert!(r.diagnostics.is_empty());
+    }
+}

@@ -1,0 +1,751 @@
+//! `yoi serve` as a real process on a loopback port: health, status and
+//! JSON errors; the official Python MCP client over Streamable HTTP, with its
+//! calls in `yoi history`; the bearer token; configuration errors; and
+//! shutdown on SIGINT and SIGTERM with a call in flight.
+//!
+//! Every wait is a generous liveness bound, never a performance assertion.
+
+use std::io::{BufRead, BufReader, Read as _};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{Env, fake_plugin, fixture};
+
+/// The first start of a workspace compiles its plugins.
+const STARTUP: Duration = Duration::from_secs(180);
+/// Shutdown takes at most the 5 s grace period plus the runtime's teardown.
+const SHUTDOWN: Duration = Duration::from_secs(60);
+const ADDRESS_LINE: &str = "yoi serve: listening on http://";
+
+/// The environment `Env::yoi` gives the binary.
+fn yoi_env(env: &Env) -> Vec<(&'static str, std::ffi::OsString)> {
+    vec![
+        ("PATH", std::env::var_os("PATH").unwrap_or_default()),
+        ("HOME", env.path("home").into()),
+        ("XDG_DATA_HOME", env.path("data").into()),
+        ("XDG_CACHE_HOME", env.path("cache").into()),
+        ("YOI_BUILTIN_DIR", env.path("builtin").into()),
+    ]
+}
+
+fn yoi_command(env: &Env, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_yoi"));
+    cmd.args(args)
+        .current_dir(env.ws())
+        .env_clear()
+        .envs(yoi_env(env))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+fn ok(env: &Env, args: &[&str]) {
+    let r = env.yoi(args);
+    assert_eq!(r.code, 0, "yoi {args:?}: {}", r.stderr);
+}
+
+/// Install the example `id` and enable it with `tools`.
+fn enable(env: &Env, id: &str, tools: &str) {
+    ok(env, &["plugin", "install", fixture(id).to_str().unwrap()]);
+    ok(
+        env,
+        &[
+            "plugin",
+            "enable",
+            &format!("project:{id}"),
+            "--tools",
+            tools,
+        ],
+    );
+}
+
+/// Put `text` at the top of `.yoi/config.toml` (before any table header).
+fn prepend_config(env: &Env, text: &str) {
+    let path = env.ws().join(".yoi/config.toml");
+    let config = std::fs::read_to_string(&path).unwrap_or_default();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, format!("{text}\n{config}")).unwrap();
+}
+
+/// Read a pipe to the end on a thread, keeping what it said.
+fn collect(pipe: impl std::io::Read + Send + 'static) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut out = String::new();
+        let _ = BufReader::new(pipe).read_to_string(&mut out);
+        out
+    })
+}
+
+/// Wait for `child`, killing it and failing after `limit`.
+fn wait_bounded(child: &mut Child, limit: Duration, what: &str) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `yoi serve --listen 127.0.0.1:0` with its bound address read from stderr.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    log: Arc<Mutex<String>>,
+    stderr: Option<JoinHandle<()>>,
+    stdout: Option<JoinHandle<String>>,
+}
+
+impl Server {
+    fn start(env: &Env) -> Server {
+        let mut child = yoi_command(env, &["serve", "--listen", "127.0.0.1:0"])
+            .spawn()
+            .unwrap();
+        let stdout = collect(child.stdout.take().unwrap());
+        let pipe = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stderr = {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines() {
+                    let Ok(line) = line else { break };
+                    if let Some(rest) = line.strip_prefix(ADDRESS_LINE) {
+                        let addr = rest.split_whitespace().next().unwrap_or_default();
+                        let _ = tx.send(addr.parse::<SocketAddr>());
+                    }
+                    let mut log = log.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            })
+        };
+        let addr = match rx.recv_timeout(STARTUP) {
+            Ok(Ok(addr)) => addr,
+            outcome => {
+                let _ = child.kill();
+                let status = child.wait().unwrap();
+                let _ = stderr.join();
+                panic!(
+                    "yoi serve printed no address ({outcome:?}, {status}):\n{}",
+                    log.lock().unwrap()
+                );
+            }
+        };
+        assert!(addr.ip().is_loopback(), "{addr}");
+        assert_ne!(addr.port(), 0, "the actual port is printed");
+        Server {
+            child,
+            addr,
+            log,
+            stderr: Some(stderr),
+            stdout: Some(stdout),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    #[cfg(unix)]
+    fn signal(&self, signal: rustix::process::Signal) {
+        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).unwrap();
+        rustix::process::kill_process(pid, signal).unwrap();
+    }
+
+    /// Wait for the exit a signal asked for; it must be 0 with nothing on
+    /// stdout. Returns everything written to stderr.
+    fn wait_for_exit(mut self) -> String {
+        let status = wait_bounded(&mut self.child, SHUTDOWN, "yoi serve after a signal");
+        self.stderr.take().unwrap().join().unwrap();
+        let stdout = self.stdout.take().unwrap().join().unwrap();
+        let log = self.log();
+        assert!(status.success(), "yoi serve exited with {status}:\n{log}");
+        assert_eq!(stdout, "", "yoi serve wrote to stdout");
+        log
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn client() -> reqwest::Client {
+    // reqwest is built without a TLS provider and refuses to start without one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+fn request(
+    method: Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let mut req = client().request(method, url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    if let Some(body) = body {
+        req = req.body(body.to_owned());
+    }
+    req
+}
+
+struct Reply {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("no `{name}` header in {:?}", self.headers))
+            .to_str()
+            .unwrap()
+    }
+}
+
+fn send(method: Method, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
+    runtime().block_on(async {
+        let r = request(method, url, headers, body).send().await.unwrap();
+        Reply {
+            status: r.status().as_u16(),
+            headers: r.headers().clone(),
+            body: r.text().await.unwrap(),
+        }
+    })
+}
+
+fn get(url: &str, headers: &[(&str, &str)]) -> Reply {
+    send(Method::GET, url, headers, None)
+}
+
+const MCP_HEADERS: [(&str, &str); 2] = [
+    ("accept", "application/json, text/event-stream"),
+    ("content-type", "application/json"),
+];
+
+fn initialize() -> Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "raw", "version": "0"}}})
+}
+
+/// POST one JSON-RPC message to `/mcp`.
+fn post_mcp(server: &Server, extra: &[(&str, &str)], message: &Value) -> Reply {
+    let mut headers = MCP_HEADERS.to_vec();
+    headers.extend_from_slice(extra);
+    send(
+        Method::POST,
+        &server.url("/mcp"),
+        &headers,
+        Some(&message.to_string()),
+    )
+}
+
+/// The JSON-RPC messages in an SSE body.
+fn sse_messages(body: &str) -> Vec<Value> {
+    body.lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+        .collect()
+}
+
+fn history(env: &Env) -> Vec<Value> {
+    let r = env.yoi(&["history", "--json", "--limit", "1000"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.json()["events"].as_array().unwrap().clone()
+}
+
+/// The Python interpreter with the `mcp` package; never skipped when missing.
+fn python() -> std::path::PathBuf {
+    let python = std::env::var_os("YOI_TEST_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            panic!(
+                "YOI_TEST_PYTHON is not set: run `cargo xtask test`, which makes target/py-venv \
+                 with the official `mcp` package and sets it"
+            )
+        });
+    assert!(
+        python.is_file(),
+        "YOI_TEST_PYTHON `{}` does not exist: run `cargo xtask test`",
+        python.display()
+    );
+    python
+}
+
+/// Run `crates/yoi/tests/python/<name>` with `config`; return the JSON it prints.
+fn run_script(name: &str, config: Value) -> Value {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut child = Command::new(python())
+        .arg(here.join("tests/python").join(name))
+        .arg(config.to_string())
+        .env("PYTHONPATH", here.join("../../tests/python"))
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = collect(child.stdout.take().unwrap());
+    let err = collect(child.stderr.take().unwrap());
+    let status = wait_bounded(&mut child, Duration::from_secs(180), name);
+    let (out, err) = (out.join().unwrap(), err.join().unwrap());
+    assert!(status.success(), "{name} failed ({status}):\n{err}");
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("{name} printed no JSON ({e}):\n{out}\nstderr:\n{err}"))
+}
+
+#[cfg(unix)]
+#[test]
+fn health_status_and_json_errors_then_sigint() {
+    let env = Env::new();
+    enable(&env, "echo", "echo");
+    ok(
+        &env,
+        &["plugin", "install", fixture("hostile").to_str().unwrap()],
+    );
+    let server = Server::start(&env);
+
+    let health = get(&server.url("/healthz"), &[]);
+    assert_eq!(health.status, 200);
+    assert_eq!(health.header("content-type"), "application/json");
+    assert_eq!(health.json(), json!({"ok": true}));
+
+    let status = get(&server.url("/status"), &[]);
+    assert_eq!(status.status, 200, "{}", status.body);
+    assert_eq!(status.header("content-type"), "application/json");
+    let v = status.json();
+    assert_eq!(v["plugins"][0]["plugin"], "project:echo");
+    assert_eq!(v["plugins"][0]["status"], "active");
+    assert_eq!(v["plugins"][0]["tools"], json!(["echo"]));
+    assert_eq!(v["plugins"][1]["plugin"], "project:hostile");
+    assert_eq!(v["plugins"][1]["status"], "disabled");
+    assert_eq!(v["plugins"][1]["tools"], json!([]));
+    assert_eq!(v["tools"], 2, "echo and the built-in yoi_history");
+    let filters = env.filters();
+    let filters: Vec<(&str, &str)> = filters
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    insta::with_settings!({ filters => filters }, {
+        insta::assert_snapshot!("status", status.body);
+    });
+
+    let missing = get(&server.url("/no/such/thing"), &[]);
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.header("content-type"), "application/json");
+    assert_eq!(missing.json()["error"]["status"], 404);
+    let wrong_method = send(Method::POST, &server.url("/healthz"), &[], None);
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.json()["error"]["status"], 405);
+    let with_body = send(Method::GET, &server.url("/status"), &[], Some("unexpected"));
+    assert_eq!(with_body.status, 413);
+    assert_eq!(with_body.json()["error"]["status"], 413);
+
+    // The MCP endpoint keeps its DNS-rebinding checks inside the server.
+    let port = server.addr.port();
+    let evil_host = format!("evil.example:{port}");
+    let r = post_mcp(&server, &[("host", &evil_host)], &initialize());
+    assert_eq!(r.status, 403);
+    let r = post_mcp(&server, &[("origin", "http://evil.example")], &initialize());
+    assert_eq!(r.status, 403);
+    let r = post_mcp(&server, &[], &initialize());
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    server.signal(rustix::process::Signal::INT);
+    let log = server.wait_for_exit();
+    assert!(
+        log.contains("yoi serve: SIGINT: no longer accepting"),
+        "{log}"
+    );
+    assert!(log.contains("yoi serve: stopped"), "{log}");
+    assert!(!log.contains("warning"), "{log}");
+}
+
+#[cfg(unix)]
+#[test]
+fn python_client_over_http_with_a_bearer_token() {
+    const TOKEN: &str = "serve-test-token-0123456789";
+    let env = Env::new();
+    enable(&env, "echo", "echo");
+    let token_file = env.path("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    prepend_config(
+        &env,
+        &format!(
+            "[serve]\ntoken_file = {}\n",
+            toml::Value::String(token_file.display().to_string())
+        ),
+    );
+    let server = Server::start(&env);
+    assert!(
+        server
+            .log()
+            .contains("/mcp and /status require the bearer token"),
+        "{}",
+        server.log()
+    );
+    assert!(!server.log().contains(TOKEN), "the token is never printed");
+
+    let auth = format!("Bearer {TOKEN}");
+    assert_eq!(get(&server.url("/healthz"), &[]).status, 200);
+    let r = get(&server.url("/status"), &[]);
+    assert_eq!(r.status, 401);
+    assert_eq!(r.header("www-authenticate"), "Bearer");
+    assert_eq!(r.json()["error"]["status"], 401);
+    assert_eq!(
+        get(&server.url("/status"), &[("authorization", "Bearer wrong")]).status,
+        401
+    );
+    assert_eq!(
+        get(&server.url("/status"), &[("authorization", &auth)]).status,
+        200
+    );
+    // An unknown path is still 404, token or not.
+    assert_eq!(get(&server.url("/nope"), &[]).status, 404);
+    for headers in [vec![], vec![("authorization", "Bearer wrong")]] {
+        let r = post_mcp(&server, &headers, &initialize());
+        assert_eq!(r.status, 401, "{headers:?}");
+        assert_eq!(r.header("www-authenticate"), "Bearer");
+    }
+    let r = post_mcp(&server, &[("authorization", &auth)], &initialize());
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let url = server.url("/mcp");
+    let tools = env.yoi(&["tool", "list", "--json"]).json();
+    let expected: Vec<Value> = tools["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let mut tool = json!({"name": t["name"], "description": t["description"], "inputSchema": t["input_schema"]});
+            if let Some(output) = t.get("output_schema") {
+                tool["outputSchema"] = output.clone();
+            }
+            tool
+        })
+        .collect();
+    for (mode, protocol) in [("legacy", "2025-11-25"), ("modern", "2026-07-28")] {
+        let text = format!("over http, {mode}");
+        let out = run_script(
+            "serve_http_client.py",
+            json!({"url": url, "token": TOKEN, "mode": mode, "text": text}),
+        );
+        assert_eq!(out["session"]["protocol_version"], protocol);
+        assert_eq!(out["tools"], json!(expected), "{mode}");
+        assert_eq!(out["echo"]["isError"], false, "{mode}: {}", out["echo"]);
+        assert_eq!(out["echo"]["structuredContent"], json!({"text": text}));
+        let progress = out["echo_progress"].as_array().unwrap();
+        assert_eq!(progress.last().unwrap()["message"], "done", "{progress:?}");
+        assert_eq!(out["invalid"]["isError"], true);
+        let text = out["invalid"]["content"][0]["text"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(text.starts_with("invalid-input: "), "{}", out["invalid"]);
+    }
+
+    // Every call went through a session into the workspace history, each
+    // MCP session in its own.
+    let events = history(&env);
+    let mut sessions = Vec::new();
+    for mode in ["legacy", "modern"] {
+        let input = json!({"text": format!("over http, {mode}")}).to_string();
+        let call = events
+            .iter()
+            .find(|e| e["kind"] == "tool_call" && e["tool"] == "echo" && e["input"] == input)
+            .unwrap_or_else(|| panic!("no echo call with {input} in {events:#?}"));
+        assert_eq!(call["plugin"], "project:echo");
+        let outcome: Vec<&Value> = events
+            .iter()
+            .filter(|e| e["call_id"] == call["id"])
+            .collect();
+        assert_eq!(outcome.len(), 1, "{outcome:?}");
+        assert_eq!(outcome[0]["kind"], "tool_result");
+        sessions.push(call["session"].clone());
+    }
+    assert_ne!(sessions[0], sessions[1], "{events:#?}");
+    let errors = events
+        .iter()
+        .filter(|e| e["kind"] == "tool_error" && e["error_kind"] == "invalid-input")
+        .count();
+    assert_eq!(errors, 2, "{events:#?}");
+
+    server.signal(rustix::process::Signal::TERM);
+    let log = server.wait_for_exit();
+    assert!(log.contains("yoi serve: SIGTERM"), "{log}");
+    assert!(!log.contains(TOKEN), "the token is never printed");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_lets_a_call_in_flight_finish_then_exits_0() {
+    let env = Env::new();
+    enable(&env, "hostile", "spin");
+    prepend_config(&env, "[limits]\ndeadline_ms = 3000\n");
+    let server = Server::start(&env);
+
+    let init = post_mcp(&server, &[], &initialize());
+    assert_eq!(init.status, 200, "{}", init.body);
+    let session = init.header("mcp-session-id").to_owned();
+    let in_session = [
+        ("mcp-session-id", session.as_str()),
+        ("mcp-protocol-version", "2025-11-25"),
+    ];
+    let r = post_mcp(
+        &server,
+        &in_session,
+        &json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    );
+    assert!((200..300).contains(&r.status), "{}", r.status);
+
+    let rt = runtime();
+    let body = rt.block_on(async {
+        // An idle event stream that only the grace period can end.
+        let mut idle_headers = vec![("accept", "text/event-stream")];
+        idle_headers.extend_from_slice(&in_session);
+        let idle = request(Method::GET, &server.url("/mcp"), &idle_headers, None)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(idle.status(), 200, "the standalone event stream opens");
+
+        let mut headers = MCP_HEADERS.to_vec();
+        headers.extend_from_slice(&in_session);
+        let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "spin", "arguments": {}, "_meta": {"progressToken": "spin"}}});
+        let mut response = request(
+            Method::POST,
+            &server.url("/mcp"),
+            &headers,
+            Some(&call.to_string()),
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 200);
+        let mut body = String::new();
+        while !body.contains("\"started\"") {
+            match response.chunk().await.unwrap() {
+                Some(chunk) => body.push_str(&String::from_utf8_lossy(&chunk)),
+                None => panic!("the call ended before it started: {body}"),
+            }
+        }
+        // The call is running: ask the server to stop.
+        server.signal(rustix::process::Signal::TERM);
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => body.push_str(&String::from_utf8_lossy(&chunk)),
+                Ok(None) => break,
+                Err(e) => panic!("the call in flight was cut off by the shutdown ({e}): {body}"),
+            }
+        }
+        drop(idle);
+        body
+    });
+    let response = sse_messages(&body)
+        .into_iter()
+        .find(|m| m["id"] == 2)
+        .unwrap_or_else(|| panic!("no response to the call in flight: {body}"));
+    assert_eq!(response["result"]["isError"], true, "{response}");
+    assert_eq!(
+        response["result"]["structuredContent"]["error"]["kind"], "timeout",
+        "{response}"
+    );
+
+    let log = server.wait_for_exit();
+    assert!(
+        log.contains("yoi serve: SIGTERM: no longer accepting"),
+        "{log}"
+    );
+    assert!(
+        log.contains("connections still open after 5s were closed"),
+        "{log}"
+    );
+    let events = history(&env);
+    let kinds: Vec<(&str, Option<&str>)> = events
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["error_kind"].as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("tool_call", None), ("tool_error", Some("timeout"))],
+        "{events:#?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn status_reports_what_serving_found() {
+    let env = Env::new();
+    enable(&env, "echo", "echo");
+    // hostile's own `echo` collides with the echo plugin's: neither gets it.
+    enable(&env, "hostile", "spin,echo");
+    // A package whose artifact is not a real component: it resolves, but
+    // its code cannot be loaded.
+    let src = fake_plugin(env.dir.path(), "alpha", "1.0.0", &["one"], &["one"]);
+    let packed = env.path("alpha.yoi-plugin");
+    ok(
+        &env,
+        &[
+            "plugin",
+            "pack",
+            src.to_str().unwrap(),
+            "-o",
+            packed.to_str().unwrap(),
+        ],
+    );
+    ok(&env, &["plugin", "install", packed.to_str().unwrap()]);
+    ok(
+        &env,
+        &["plugin", "enable", "project:alpha", "--tools", "one"],
+    );
+    let listed = env.yoi(&["plugin", "list", "--json"]).json();
+    assert_eq!(listed["plugins"][0]["status"], "active", "{listed}");
+    assert_eq!(listed["plugins"][1]["status"], "active", "{listed}");
+
+    let server = Server::start(&env);
+    let v = get(&server.url("/status"), &[]).json();
+    let plugins = v["plugins"].as_array().unwrap();
+    let names: Vec<&str> = plugins
+        .iter()
+        .map(|p| p["plugin"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["project:alpha", "project:echo", "project:hostile"]);
+
+    let alpha = &plugins[0];
+    assert_eq!(alpha["status"], "rejected", "{alpha}");
+    assert_eq!(alpha["diagnostics"][0]["kind"], "load", "{alpha}");
+    assert!(
+        alpha["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`project:alpha`: "),
+        "{alpha}"
+    );
+    let echo = &plugins[1];
+    assert_eq!(echo["status"], "rejected", "{echo}");
+    assert_eq!(echo["tools"], json!([]));
+    assert_eq!(echo["diagnostics"][0]["kind"], "registry", "{echo}");
+    assert!(
+        echo["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("claimed by"),
+        "{echo}"
+    );
+    let hostile = &plugins[2];
+    assert_eq!(hostile["status"], "partial", "{hostile}");
+    assert_eq!(hostile["tools"], json!(["spin"]));
+    assert!(
+        hostile["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["kind"] == "registry" && d["message"].as_str().unwrap().contains("`echo`")),
+        "{hostile}"
+    );
+    assert_eq!(v["diagnostics"], json!([]));
+    // What went wrong was also said on stderr at start.
+    let log = server.log();
+    assert!(log.contains("warning: `project:alpha`: "), "{log}");
+    assert!(log.contains("claimed by"), "{log}");
+
+    server.signal(rustix::process::Signal::TERM);
+    server.wait_for_exit();
+}
+
+/// Run `yoi` to completion within a liveness bound; (exit code, stderr).
+fn run_bounded(env: &Env, args: &[&str]) -> (i32, String) {
+    let mut child = yoi_command(env, args).spawn().unwrap();
+    let out = collect(child.stdout.take().unwrap());
+    let err = collect(child.stderr.take().unwrap());
+    let status = wait_bounded(&mut child, STARTUP, &format!("yoi {args:?}"));
+    let _ = out.join();
+    (status.code().unwrap_or(-1), err.join().unwrap())
+}
+
+#[test]
+fn configuration_errors_stop_it_before_it_listens() {
+    let env = Env::new();
+    let serve = ["serve", "--listen", "127.0.0.1:0"];
+    let cases = [
+        ("tokenfile = \"/tmp/x\"", "unknown key `tokenfile`"),
+        ("listen = \"localhost\"", "`listen` is `localhost`"),
+        (
+            "token_file = \"does-not-exist\"",
+            "cannot read the token file",
+        ),
+        ("allowed_origins = [\"app.example\"]", "is not an origin"),
+    ];
+    for (config, expected) in cases {
+        let dir = env.ws().join(".yoi");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("config.toml"), format!("[serve]\n{config}\n")).unwrap();
+        let (code, stderr) = run_bounded(&env, &serve);
+        assert_eq!(code, 2, "{config}: {stderr}");
+        assert!(stderr.contains(expected), "{config}: {stderr}");
+        assert!(stderr.contains("hint: "), "{config}: {stderr}");
+        assert!(!stderr.contains("listening on"), "{config}: {stderr}");
+    }
+    std::fs::remove_file(env.ws().join(".yoi/config.toml")).unwrap();
+
+    // An address in use is a clear error, not a hang.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let (code, stderr) = run_bounded(&env, &["serve", "--listen", &addr]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on `{addr}`")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: "), "{stderr}");
+
+    let (code, stderr) = run_bounded(&env, &["serve", "--listen", "localhost"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--listen"), "{stderr}");
+}
