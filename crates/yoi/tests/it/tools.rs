@@ -108,7 +108,7 @@ fn a_hostile_call_is_contained_and_the_next_call_works() {
     let env = enabled(&[("hostile", "*")]);
     std::fs::write(env.ws().join(".yoi/config.toml"), {
         let t = std::fs::read_to_string(env.ws().join(".yoi/config.toml")).unwrap();
-        format!("[limits]\ndeadline_ms = 500\nmemory_bytes = 33554432\n\n{t}")
+        format!("[limits]\ndeadline_ms = 3000\nmemory_bytes = 33554432\n\n{t}")
     })
     .unwrap();
     for (tool, kind) in [
