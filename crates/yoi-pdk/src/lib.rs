@@ -77,6 +77,7 @@ mod error;
 pub mod fs;
 pub mod https;
 mod input;
+pub mod instance;
 mod output;
 pub mod tool;
 

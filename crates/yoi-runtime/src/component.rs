@@ -1,4 +1,4 @@
-//! The component adapter: `yoi:plugin/tool@1.0.0`.
+//! The component adapters: `yoi:plugin/tool@1.0.0` and `yoi:plugin/instance@1.0.0`.
 
 use wasmtime::Store;
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
@@ -18,6 +18,22 @@ pub(crate) mod bindings {
     });
 }
 
+/// The stateful world. Shares the host API and plugin types with [`bindings`],
+/// so one host implementation and one set of conversions serve both worlds.
+pub(crate) mod instance_bindings {
+    wasmtime::component::bindgen!({
+        path: ["../../wit/host", "../../wit/plugin"],
+        world: "yoi:plugin/instance",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        with: {
+            "yoi:host/https@1.0.0": super::bindings::yoi::host::https,
+            "yoi:host/fs@1.0.0": super::bindings::yoi::host::fs,
+            "yoi:plugin/types@1.0.0": super::bindings::yoi::plugin::types,
+        },
+    });
+}
+
 use bindings::exports::yoi::plugin::tools;
 
 /// Host-side definitions for the plugin package itself. `types` carries no
@@ -32,9 +48,16 @@ pub(crate) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result
     Ok(())
 }
 
-/// A component checked against the tool world, ready to instantiate.
-pub(crate) struct ComponentPre {
-    pre: bindings::ToolPre<StoreState>,
+/// A component checked against its world, ready to instantiate.
+pub(crate) enum ComponentPre {
+    Tool(bindings::ToolPre<StoreState>),
+    Instance(instance_bindings::InstancePre<StoreState>),
+}
+
+/// An instantiated component of either world.
+pub(crate) enum ComponentInstance {
+    Tool(bindings::Tool),
+    Instance(instance_bindings::Instance),
 }
 
 impl ComponentPre {
@@ -45,6 +68,7 @@ impl ComponentPre {
         linker: &Linker<StoreState>,
         component: &Component,
         requested: &[HostApi],
+        world: yoi_manifest::World,
     ) -> Result<Self, PreError> {
         for (name, _) in component.component_type().imports(linker.engine()) {
             if !is_provided(name) {
@@ -59,16 +83,27 @@ impl ComponentPre {
         let instance_pre: InstancePre<StoreState> = linker
             .instantiate_pre(component)
             .map_err(|e| PreError::Import(import_name(&e)))?;
-        let pre =
-            bindings::ToolPre::new(instance_pre).map_err(|e| PreError::World(format!("{e:#}")))?;
-        Ok(ComponentPre { pre })
+        let world_err = |e: wasmtime::Error| PreError::World(format!("{e:#}"));
+        Ok(match world {
+            yoi_manifest::World::Tool => {
+                ComponentPre::Tool(bindings::ToolPre::new(instance_pre).map_err(world_err)?)
+            }
+            yoi_manifest::World::Instance => ComponentPre::Instance(
+                instance_bindings::InstancePre::new(instance_pre).map_err(world_err)?,
+            ),
+        })
     }
 
     pub(crate) async fn instantiate(
         &self,
         store: &mut Store<StoreState>,
-    ) -> wasmtime::Result<bindings::Tool> {
-        self.pre.instantiate_async(store).await
+    ) -> wasmtime::Result<ComponentInstance> {
+        Ok(match self {
+            ComponentPre::Tool(pre) => ComponentInstance::Tool(pre.instantiate_async(store).await?),
+            ComponentPre::Instance(pre) => {
+                ComponentInstance::Instance(pre.instantiate_async(store).await?)
+            }
+        })
     }
 }
 
@@ -164,7 +199,7 @@ pub(crate) fn import_name(err: &wasmtime::Error) -> String {
 /// Call `tool` on an instance. The outer error is a trap or host failure; the
 /// inner one is the result the guest returned.
 pub(crate) async fn call(
-    instance: &bindings::Tool,
+    instance: &ComponentInstance,
     store: &mut Store<StoreState>,
     tool: &str,
     input: &str,
@@ -174,14 +209,26 @@ pub(crate) async fn call(
         tool: tool.to_owned(),
         input: input.to_owned(),
     };
-    let result = instance
-        .yoi_plugin_tools()
-        .call_call(&mut *store, &call)
-        .await?;
-    Ok(match result {
+    let result = match instance {
+        ComponentInstance::Tool(i) => i.yoi_plugin_tools().call_call(&mut *store, &call).await?,
+        ComponentInstance::Instance(i) => {
+            i.yoi_plugin_instance_tools()
+                .call_call(&mut *store, &call)
+                .await?
+        }
+    };
+    Ok(convert_result(result, limits))
+}
+
+/// The guest's answer to a tool call, checked and converted.
+pub(crate) fn convert_result(
+    result: Result<tools::ToolOutput, tools::ToolError>,
+    limits: &Limits,
+) -> Result<Vec<Content>, CallError> {
+    match result {
         Ok(output) => convert_output(output, limits),
         Err(e) => Err(convert_error(e, limits)),
-    })
+    }
 }
 
 fn convert_output(output: tools::ToolOutput, limits: &Limits) -> Result<Vec<Content>, CallError> {

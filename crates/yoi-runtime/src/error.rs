@@ -38,10 +38,6 @@ pub enum RuntimeError {
         world: &'static str,
         message: String,
     },
-    #[error(
-        "`{plugin}`: this yoi cannot host `{world}` yet; only `yoi:plugin/tool@1.0.0` components and legacy `wasm` modules run"
-    )]
-    UnsupportedWorld { plugin: String, world: &'static str },
     #[error("`{plugin}`: the module does not follow `yoi-plugin-wasm-1`: {message}")]
     BadLegacyModule { plugin: String, message: String },
     #[error("`{plugin}`: cannot use the compiled cache at `{path}`: {message}")]

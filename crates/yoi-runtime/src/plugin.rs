@@ -11,7 +11,7 @@ use yoi_package::{BinaryKind, Package};
 
 pub use crate::cache::LoadSource;
 use crate::cache::{Compiled, CompiledCache, Kind};
-use crate::component::{self, ComponentPre, PreError};
+use crate::component::{self, ComponentInstance, ComponentPre, PreError};
 use crate::engine::{Inner, Runtime};
 use crate::error::{CallError, CallErrorKind, RuntimeError};
 use crate::host::{DeadlineExceeded, HostApis};
@@ -24,31 +24,33 @@ const MAX_IDLE: usize = 16;
 /// Extra time past the deadline before the call future itself is dropped.
 /// Guest code is interrupted at the deadline by the epoch callback; this
 /// outer bound catches time spent inside host calls.
-const HOST_GRACE: Duration = Duration::from_millis(20);
+pub(crate) const HOST_GRACE: Duration = Duration::from_millis(20);
 
-enum Pre {
+pub(crate) enum Pre {
     Component(ComponentPre),
     Legacy(wasmtime::InstancePre<StoreState>),
 }
 
-enum Instance {
-    Component(component::bindings::Tool),
+pub(crate) enum Instance {
+    Component(ComponentInstance),
     Legacy(LegacyInstance),
 }
 
-struct Warm {
-    store: Store<StoreState>,
-    instance: Instance,
+pub(crate) struct Warm {
+    pub(crate) store: Store<StoreState>,
+    pub(crate) instance: Instance,
 }
 
 /// A plugin ready to call.
 pub struct LoadedPlugin {
-    label: String,
+    pub(crate) label: String,
     source: LoadSource,
-    runtime: Arc<Inner>,
+    pub(crate) runtime: Arc<Inner>,
     host: Arc<HostApis>,
     pre: Pre,
     idle: Mutex<Vec<Warm>>,
+    /// The one long-lived instance of an `instance`-world plugin.
+    pub(crate) stateful: Option<crate::instance::Stateful>,
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -79,26 +81,23 @@ impl Runtime {
         package: &Package,
         host: Arc<HostApis>,
     ) -> Result<LoadedPlugin, RuntimeError> {
+        self.load_with(label, package, host, "{}")
+    }
+
+    /// Load `package` with its host API policies and, for an `instance`-world
+    /// plugin, the configuration (a JSON object) its instance is started with.
+    pub fn load_with(
+        &self,
+        label: &str,
+        package: &Package,
+        host: Arc<HostApis>,
+        config_json: &str,
+    ) -> Result<LoadedPlugin, RuntimeError> {
         let inner = &self.inner;
         let manifest = package.manifest();
-        let kind = match &manifest.runtime {
-            ManifestRuntime::Component {
-                world: yoi_manifest::World::Tool,
-                ..
-            } => Kind::Component,
-            // Fail closed: the instance world (services, ingresses, lifecycle)
-            // has no host adapter yet, and running such a component through
-            // the tool adapter would ignore what it declared.
-            ManifestRuntime::Component {
-                world: yoi_manifest::World::Instance,
-                ..
-            } => {
-                return Err(RuntimeError::UnsupportedWorld {
-                    plugin: label.to_owned(),
-                    world: yoi_manifest::World::Instance.as_str(),
-                });
-            }
-            ManifestRuntime::Legacy { .. } => Kind::Module,
+        let (kind, world) = match &manifest.runtime {
+            ManifestRuntime::Component { world, .. } => (Kind::Component, *world),
+            ManifestRuntime::Legacy { .. } => (Kind::Module, yoi_manifest::World::Tool),
         };
         let found = package.artifact_kind();
         let expected = match kind {
@@ -148,22 +147,27 @@ impl Runtime {
         };
         let pre = match compiled {
             Compiled::Component(c) => Pre::Component(
-                ComponentPre::new(&inner.component_linker, &c, &manifest.permissions.host_apis)
-                    .map_err(|e| match e {
-                        PreError::Import(import) => RuntimeError::UnsupportedImport {
-                            plugin: label.to_owned(),
-                            import,
-                        },
-                        PreError::HostApiNotRequested(api) => RuntimeError::HostApiNotRequested {
-                            plugin: label.to_owned(),
-                            api: api.as_str(),
-                        },
-                        PreError::World(message) => RuntimeError::WrongWorld {
-                            plugin: label.to_owned(),
-                            world: yoi_manifest::World::Tool.as_str(),
-                            message: yoi_manifest::bounded(&message, 400),
-                        },
-                    })?,
+                ComponentPre::new(
+                    &inner.component_linker,
+                    &c,
+                    &manifest.permissions.host_apis,
+                    world,
+                )
+                .map_err(|e| match e {
+                    PreError::Import(import) => RuntimeError::UnsupportedImport {
+                        plugin: label.to_owned(),
+                        import,
+                    },
+                    PreError::HostApiNotRequested(api) => RuntimeError::HostApiNotRequested {
+                        plugin: label.to_owned(),
+                        api: api.as_str(),
+                    },
+                    PreError::World(message) => RuntimeError::WrongWorld {
+                        plugin: label.to_owned(),
+                        world: world.as_str(),
+                        message: yoi_manifest::bounded(&message, 400),
+                    },
+                })?,
             ),
             Compiled::Module(m) => {
                 legacy::check(&m).map_err(|p| match p {
@@ -192,6 +196,8 @@ impl Runtime {
             host,
             pre,
             idle: Mutex::new(Vec::new()),
+            stateful: (world == yoi_manifest::World::Instance)
+                .then(|| crate::instance::Stateful::new(config_json)),
         })
     }
 }
@@ -206,14 +212,24 @@ impl LoadedPlugin {
         self.source
     }
 
-    /// Call `tool` with `input` (JSON text), reusing a warm instance if one is idle.
+    /// Call `tool` with `input` (JSON text), reusing a warm instance if one
+    /// is idle. An `instance`-world plugin's calls all go to its one instance
+    /// (started on first use), one at a time.
     pub async fn call(&self, tool: &str, input: &str) -> Result<ToolOutput, CallError> {
+        if self.stateful.is_some() {
+            return self.call_stateful(tool, input).await;
+        }
         let warm = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         self.call_on(warm, tool, input, true).await
     }
 
-    /// Call `tool` on a brand-new instance, discarded afterwards.
+    /// Call `tool` on a brand-new instance, discarded afterwards. For an
+    /// `instance`-world plugin this is [`Self::call`]: its state lives in
+    /// its one instance.
     pub async fn call_fresh(&self, tool: &str, input: &str) -> Result<ToolOutput, CallError> {
+        if self.stateful.is_some() {
+            return self.call_stateful(tool, input).await;
+        }
         self.call_on(None, tool, input, false).await
     }
 
@@ -258,41 +274,8 @@ impl LoadedPlugin {
         };
         // The store is moved into the future; on timeout it is dropped with it.
         match tokio::time::timeout(limits.deadline + HOST_GRACE, work).await {
-            Err(_) => Err(CallError::new(
-                CallErrorKind::Timeout,
-                format!(
-                    "`{}` did not finish within {} ms and was stopped",
-                    self.label,
-                    limits.deadline.as_millis()
-                ),
-            )),
-            Ok(Err((e, store))) => {
-                let mut store = store;
-                // Read the limiter's flag first: `take_diagnostics` resets it,
-                // and a refused growth must be reported as `MemoryLimit`, not
-                // as the generic trap (an abort) it causes in the guest.
-                let limit_hit = store.as_ref().is_some_and(|s| s.data().limit_hit());
-                let diagnostics = store
-                    .as_mut()
-                    .map(|s| s.data_mut().take_diagnostics())
-                    .unwrap_or_default();
-                let output_too_large = store
-                    .as_ref()
-                    .is_some_and(|s| s.data().legacy.output_too_large);
-                let mut err = if output_too_large {
-                    CallError::new(
-                        CallErrorKind::OutputTooLarge,
-                        format!(
-                            "`{}`: the output exceeds the limit of {} bytes",
-                            self.label, limits.max_output_bytes
-                        ),
-                    )
-                } else {
-                    classify(&self.label, &e, limit_hit, limits.deadline)
-                };
-                err.diagnostics = diagnostics;
-                Err(err)
-            }
+            Err(_) => Err(self.timed_out()),
+            Ok(Err((e, store))) => Err(self.failure(&e, store)),
             Ok(Ok((result, mut warm))) => {
                 warm.store.data_mut().deadline = None;
                 let diagnostics = warm.store.data_mut().take_diagnostics();
@@ -316,7 +299,53 @@ impl LoadedPlugin {
         }
     }
 
-    async fn instantiate(
+    /// The structured error for a trap or host failure, with what the guest
+    /// printed. The store is discarded afterwards.
+    pub(crate) fn failure(
+        &self,
+        e: &wasmtime::Error,
+        mut store: Option<Store<StoreState>>,
+    ) -> CallError {
+        let limits = &self.runtime.limits;
+        // Read the limiter's flag first: `take_diagnostics` resets it, and a
+        // refused growth must be reported as `MemoryLimit`, not as the
+        // generic trap (an abort) it causes in the guest.
+        let limit_hit = store.as_ref().is_some_and(|s| s.data().limit_hit());
+        let diagnostics = store
+            .as_mut()
+            .map(|s| s.data_mut().take_diagnostics())
+            .unwrap_or_default();
+        let output_too_large = store
+            .as_ref()
+            .is_some_and(|s| s.data().legacy.output_too_large);
+        let mut err = if output_too_large {
+            CallError::new(
+                CallErrorKind::OutputTooLarge,
+                format!(
+                    "`{}`: the output exceeds the limit of {} bytes",
+                    self.label, limits.max_output_bytes
+                ),
+            )
+        } else {
+            classify(&self.label, e, limit_hit, limits.deadline)
+        };
+        err.diagnostics = diagnostics;
+        err
+    }
+
+    /// The error for a call that outlived its deadline inside a host call.
+    pub(crate) fn timed_out(&self) -> CallError {
+        CallError::new(
+            CallErrorKind::Timeout,
+            format!(
+                "`{}` did not finish within {} ms and was stopped",
+                self.label,
+                self.runtime.limits.deadline.as_millis()
+            ),
+        )
+    }
+
+    pub(crate) async fn instantiate(
         &self,
         deadline: Instant,
     ) -> Result<Warm, (wasmtime::Error, Store<StoreState>)> {
@@ -350,7 +379,12 @@ impl LoadedPlugin {
 }
 
 /// Turn a trap or host failure into a structured error.
-fn classify(label: &str, err: &wasmtime::Error, limit_hit: bool, deadline: Duration) -> CallError {
+pub(crate) fn classify(
+    label: &str,
+    err: &wasmtime::Error,
+    limit_hit: bool,
+    deadline: Duration,
+) -> CallError {
     let trap = err.downcast_ref::<Trap>().copied();
     let text = format!("{err:#}");
     if limit_hit {

@@ -207,6 +207,17 @@ impl ToolRegistry {
         &self.plugins[index]
     }
 
+    /// How many enabled plugins the registry holds (with or without tools).
+    pub fn plugin_count(&self) -> usize {
+        self.plugins.len()
+    }
+
+    /// Plugin number `index`: what was resolved for it, and its loaded code
+    /// (loading it on first use).
+    pub fn plugin(&self, index: usize) -> (&ResolvedPlugin, Result<Arc<LoadedPlugin>, CallError>) {
+        (&self.plugins[index].resolved, self.loaded(index))
+    }
+
     /// Load every plugin now (servers do this at start so that the first call is warm).
     pub fn preload(&self) -> Vec<String> {
         (0..self.plugins.len())
@@ -224,8 +235,10 @@ impl ToolRegistry {
             let label = slot.resolved.qid.to_string();
             let host = crate::host_apis(&slot.resolved, &self.https)
                 .map_err(|e| format!("`{label}`: cannot set up its host APIs: {e}"))?;
+            let config = serde_json::to_string(&slot.resolved.enablement.config)
+                .map_err(|e| format!("`{label}`: its config cannot be passed on: {e}"))?;
             runtime
-                .load_with_host(&label, &slot.resolved.package, host)
+                .load_with(&label, &slot.resolved.package, host, &config)
                 .map(Arc::new)
                 .map_err(|e| e.to_string())
         });

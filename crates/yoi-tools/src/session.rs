@@ -36,20 +36,24 @@ pub struct Session {
     history: Option<Arc<History>>,
 }
 
+/// A session id unique within this machine: time, process and a counter.
+pub(crate) fn new_session_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "{:x}-{:x}-{}",
+        now.as_millis(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 impl Session {
     pub fn new(registry: Arc<ToolRegistry>, history: Option<Arc<History>>) -> Session {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        let id = format!(
-            "{:x}-{:x}-{}",
-            now.as_millis(),
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
         Session {
-            id: id.into(),
+            id: new_session_id().into(),
             registry,
             history,
         }

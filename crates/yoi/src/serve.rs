@@ -34,7 +34,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 use yoi_mcp::{HttpOptions, MCP_PATH};
-use yoi_tools::{Session, ToolRegistry};
+use yoi_tools::{PluginInstanceRegistry, Session, ToolRegistry};
 
 use crate::context::Context;
 use crate::output::hinted;
@@ -122,17 +122,29 @@ pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
     if !listen.ip().is_loopback() && !listen.ip().is_unspecified() {
         options = options.allow_hosts([listen.ip().to_string()]);
     }
-    let mcp = yoi_mcp::http_router(
-        move || Session::new(registry.clone(), Some(history.clone())),
-        options,
-    );
-    let app = routes::router(status, mcp, token.as_ref().map(|t| t.value.as_str()));
-
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    // One instance per enabled plugin, started before anything is served.
+    let instances = rt.block_on(PluginInstanceRegistry::start(
+        registry.clone(),
+        Some(history.clone()),
+    ));
+    let mcp = yoi_mcp::http_router(
+        move || Session::new(registry.clone(), Some(history.clone())),
+        options,
+    );
+    let app = routes::router(
+        status,
+        instances.clone(),
+        mcp,
+        token.as_ref().map(|t| t.value.as_str()),
+    );
     let result = rt.block_on(serve_until_signal(app, listen));
+    // Queued events are handled (within the grace period) and every
+    // instance is stopped before the process exits.
+    rt.block_on(instances.shutdown(GRACE));
     // Tasks still open after the grace period are dropped here; a blocking
     // task that ignores that cannot hold the exit for long.
     rt.shutdown_timeout(Duration::from_secs(1));

@@ -156,17 +156,18 @@ fn component_importing_an_unknown_host_api_version_is_unsupported() {
 }
 
 #[test]
-fn a_component_declaring_the_instance_world_fails_closed() {
+fn a_component_without_the_instance_exports_fails_closed() {
+    // The manifest says instance world; the component exports nothing.
     let id = "instance-world";
     let manifest =
         component_manifest(id).replace("yoi:plugin/tool@1.0.0", "yoi:plugin/instance@1.0.0");
     let wasm = wat::parse_str("(component)").unwrap();
     let package = package_from_parts(&manifest, "component.wasm", &wasm).unwrap();
     match Sandbox::new().try_load(id, &package) {
-        Err(RuntimeError::UnsupportedWorld { plugin, world }) => {
+        Err(RuntimeError::WrongWorld { plugin, world, .. }) => {
             assert_eq!(plugin, id);
             assert_eq!(world, "yoi:plugin/instance@1.0.0");
         }
-        other => panic!("expected UnsupportedWorld, got {other:?}"),
+        other => panic!("expected WrongWorld, got {other:?}"),
     }
 }

@@ -5,9 +5,15 @@
 //!   process is serving, so liveness probes need no secret.
 //! - `/status` names the workspace path and every plugin, so with a bearer
 //!   token configured it requires the same token as `/mcp` (401 otherwise).
-//! - Request bodies: `/mcp` bounds its own (413 past the bound); the other
-//!   endpoints take none and refuse a request that declares one (413), so no
-//!   body is ever read unbounded.
+//! - `POST /ingress/{plugin}/{ingress}[?kind=KIND]`: one JSON event for a
+//!   plugin's declared, granted ingress; 202 with the event id once it is
+//!   recorded and queued, 4xx with a JSON error otherwise (429 when the
+//!   plugin's queue is full). With a bearer token configured it requires the
+//!   token too.
+//! - Request bodies: `/mcp` bounds its own (413 past the bound), `/ingress`
+//!   reads at most `MAX_EVENT_BYTES` (413 past it); the other endpoints take
+//!   none and refuse a request that declares one (413), so no body is ever
+//!   read unbounded.
 
 use std::sync::Arc;
 
@@ -23,6 +29,10 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use axum::extract::{Path, State};
+use axum::routing::post;
+use yoi_tools::{IngressError, MAX_EVENT_BYTES, PluginInstanceRegistry};
+
 use super::status::StatusReport;
 
 pub const HEALTH_PATH: &str = "/healthz";
@@ -30,17 +40,39 @@ pub const STATUS_PATH: &str = "/status";
 
 /// The whole application: `mcp` is `yoi_mcp::http_router`, already guarded
 /// by its own Host/Origin checks and token.
-pub fn router(status: StatusReport, mcp: Router, token: Option<&str>) -> Router {
+pub fn router(
+    status: StatusReport,
+    instances: Arc<PluginInstanceRegistry>,
+    mcp: Router,
+    token: Option<&str>,
+) -> Router {
     let status = Arc::new(status);
+    let live = instances.clone();
     let mut status_route = Router::new().route(
         STATUS_PATH,
         get(move || {
             let status = status.clone();
-            async move { json_response(StatusCode::OK, &*status) }
+            let live = live.clone();
+            async move { json_response(StatusCode::OK, &live_status(&status, &live).await) }
         }),
     );
+    let mut ingress_route = Router::new()
+        .route(INGRESS_PATH, post(ingress))
+        .with_state(instances);
     if let Some(token) = token {
         let expected = Arc::new(digest(token.as_bytes()));
+        let guard = expected.clone();
+        ingress_route =
+            ingress_route.route_layer(middleware::from_fn(move |req: Request, next: Next| {
+                let expected = guard.clone();
+                async move {
+                    if authorized(&req, &expected) {
+                        next.run(req).await
+                    } else {
+                        unauthorized()
+                    }
+                }
+            }));
         status_route =
             status_route.route_layer(middleware::from_fn(move |req: Request, next: Next| {
                 let expected = expected.clone();
@@ -66,13 +98,70 @@ pub fn router(status: StatusReport, mcp: Router, token: Option<&str>) -> Router 
             )
         })
         .route_layer(middleware::from_fn(refuse_bodies))
+        .merge(ingress_route)
         .merge(mcp)
         .fallback(|| async {
             error(
                 StatusCode::NOT_FOUND,
-                "no such endpoint; yoi serve answers /healthz, /status and /mcp",
+                "no such endpoint; yoi serve answers /healthz, /status, /ingress/{plugin}/{ingress} and /mcp",
             )
         })
+}
+
+pub const INGRESS_PATH: &str = "/ingress/{plugin}/{ingress}";
+
+/// The static report with each plugin's live instance state added (as
+/// `instance`), and every instance under `instances`.
+async fn live_status(status: &StatusReport, live: &PluginInstanceRegistry) -> serde_json::Value {
+    let reports = live.report().await;
+    let mut value = serde_json::to_value(status).unwrap_or_default();
+    if let Some(plugins) = value.get_mut("plugins").and_then(|p| p.as_array_mut()) {
+        for p in plugins {
+            let name = p.get("plugin").and_then(|n| n.as_str()).map(str::to_owned);
+            if let Some(r) = reports.iter().find(|r| Some(&r.plugin) == name.as_ref()) {
+                p["instance"] = serde_json::to_value(r).unwrap_or_default();
+            }
+        }
+    }
+    value
+}
+
+async fn ingress(
+    State(instances): State<Arc<PluginInstanceRegistry>>,
+    Path((plugin, name)): Path<(String, String)>,
+    uri: axum::http::Uri,
+    body: Body,
+) -> Response {
+    // `?kind=NAME`; kinds are plain names, so no decoding is needed (an
+    // encoded one simply matches no declared kind).
+    let kind = uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("kind="));
+    let bytes = match axum::body::to_bytes(body, MAX_EVENT_BYTES + 1).await {
+        Ok(b) => b,
+        Err(_) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &IngressError::TooLarge.to_string(),
+            );
+        }
+    };
+    match instances.deliver(&plugin, &name, kind, &bytes) {
+        Ok(id) => json_response(StatusCode::ACCEPTED, &json!({"id": id, "queued": true})),
+        Err(e) => {
+            let status = match &e {
+                IngressError::NotFound(_) => StatusCode::NOT_FOUND,
+                IngressError::NotGranted(_) => StatusCode::FORBIDDEN,
+                IngressError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                IngressError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                IngressError::Busy => StatusCode::TOO_MANY_REQUESTS,
+                IngressError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            error(status, &e.to_string())
+        }
+    }
 }
 
 /// `{"error": {"status": 404, "message": "..."}}` with that status.

@@ -749,3 +749,206 @@ fn configuration_errors_stop_it_before_it_listens() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--listen"), "{stderr}");
 }
+
+/// Install `id` and enable it with the given `enable` flags.
+fn enable_with(env: &Env, id: &str, flags: &[&str]) {
+    ok(env, &["plugin", "install", fixture(id).to_str().unwrap()]);
+    let reference = format!("project:{id}");
+    ok(
+        env,
+        &[&["plugin", "enable", reference.as_str()], flags].concat(),
+    );
+}
+
+/// Call `tool` over MCP on `server` in a fresh MCP session.
+fn mcp_call(server: &Server, tool: &str, arguments: Value) -> Value {
+    let init = post_mcp(server, &[], &initialize());
+    assert_eq!(init.status, 200, "{}", init.body);
+    let session = init.header("mcp-session-id").to_owned();
+    let in_session = [
+        ("mcp-session-id", session.as_str()),
+        ("mcp-protocol-version", "2025-11-25"),
+    ];
+    post_mcp(
+        server,
+        &in_session,
+        &json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    );
+    let r = post_mcp(
+        server,
+        &in_session,
+        &json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                "params": {"name": tool, "arguments": arguments}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let messages = sse_messages(&r.body);
+    messages
+        .into_iter()
+        .find(|m| m["id"] == 2)
+        .unwrap_or_else(|| panic!("no answer in {}", r.body))
+}
+
+fn post_event(server: &Server, path: &str, body: &str) -> Reply {
+    send(
+        Method::POST,
+        &server.url(path),
+        &[("content-type", "application/json")],
+        Some(body),
+    )
+}
+
+fn plugin_status<'a>(status: &'a Value, plugin: &str) -> &'a Value {
+    status["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["plugin"] == plugin)
+        .unwrap_or_else(|| panic!("{plugin} not in {status}"))
+}
+
+#[test]
+fn counter_ticks_over_http_are_seen_by_a_tool_call_and_in_status_and_history() {
+    let env = Env::new();
+    enable_with(
+        &env,
+        "counter",
+        &[
+            "--tools",
+            "increment",
+            "--ingresses",
+            "tick",
+            "--config",
+            "start=10",
+        ],
+    );
+    let server = Server::start(&env);
+    for i in 0..3 {
+        let r = post_event(
+            &server,
+            "/ingress/project:counter/tick",
+            &format!(r#"{{"note":"t{i}"}}"#),
+        );
+        assert_eq!(r.status, 202, "{}", r.body);
+        assert!(r.json()["id"].as_str().is_some());
+    }
+    // Bare ids work too, and the kind may be named.
+    let r = post_event(&server, "/ingress/counter/tick?kind=tick", "{}");
+    assert_eq!(r.status, 202, "{}", r.body);
+
+    // Events are handled in order by the worker; wait until all four are.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = get(&server.url("/status"), &[]).json();
+        let counter = plugin_status(&status, "project:counter");
+        if counter["instance"]["events"]["handled"] == 4 {
+            assert_eq!(counter["instance"]["state"], "running");
+            assert_eq!(counter["instance"]["plugin_status"]["count"], 14);
+            assert_eq!(counter["instance"]["events"]["accepted"], 4);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "events not handled: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // A tool call in the same process sees the count the events produced.
+    let answer = mcp_call(&server, "increment", json!({}));
+    assert_eq!(
+        answer["result"]["structuredContent"]["count"], 15,
+        "{answer}"
+    );
+
+    // Refusals: unknown ingress, bad kind, schema violation, not JSON, too big.
+    for (path, body, code) in [
+        ("/ingress/project:counter/nope", "{}", 404),
+        ("/ingress/project:nobody/tick", "{}", 404),
+        ("/ingress/project:counter/tick?kind=boom", "{}", 422),
+        ("/ingress/project:counter/tick", r#"{"extra": 1}"#, 422),
+        ("/ingress/project:counter/tick", "not json", 422),
+    ] {
+        let r = post_event(&server, path, body);
+        assert_eq!(r.status, code, "{path} {body}: {}", r.body);
+        assert!(r.json()["error"]["message"].as_str().is_some());
+    }
+    let big = format!(r#"{{"note":"{}"}}"#, "x".repeat(70 * 1024));
+    let r = post_event(&server, "/ingress/project:counter/tick", &big);
+    assert_eq!(r.status, 413, "{}", r.body);
+
+    server.signal(rustix::process::Signal::TERM);
+    let log = server.wait_for_exit();
+    assert!(log.contains("stopped"), "{log}");
+
+    let events = history(&env);
+    let accepted: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["kind"] == "ingress_event")
+        .collect();
+    assert_eq!(accepted.len(), 4, "{events:?}");
+    assert!(accepted.iter().all(|e| e["plugin"] == "project:counter"));
+    let notices = events
+        .iter()
+        .filter(|e| {
+            e["kind"] == "notification" && e["message"].as_str().unwrap().starts_with("counted")
+        })
+        .count();
+    assert_eq!(notices, 4, "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "tool_result" && e["tool"] == "increment")
+    );
+}
+
+#[test]
+fn each_surface_is_granted_on_its_own() {
+    let env = Env::new();
+    // The tool is granted, the ingress is not: the ingress stays closed.
+    enable_with(&env, "counter", &["--tools", "increment"]);
+    // Ingress-only: the webhook plugin gets an instance without any tool.
+    enable_with(&env, "webhook", &["--ingresses", "receive"]);
+    let server = Server::start(&env);
+    let r = post_event(&server, "/ingress/project:counter/tick", "{}");
+    assert_eq!(r.status, 403, "{}", r.body);
+
+    let r = post_event(
+        &server,
+        "/ingress/project:webhook/receive?kind=push",
+        r#"{"summary": "main: 3 commits", "source": "git"}"#,
+    );
+    assert_eq!(r.status, 202, "{}", r.body);
+    // More than one kind is declared: the kind must be named.
+    let r = post_event(
+        &server,
+        "/ingress/project:webhook/receive",
+        r#"{"summary": "x"}"#,
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = get(&server.url("/status"), &[]).json();
+        let webhook = plugin_status(&status, "project:webhook");
+        if webhook["instance"]["events"]["handled"] == 1 {
+            assert_eq!(webhook["instance"]["state"], "running");
+            assert_eq!(webhook["instance"]["plugin_status"]["received"]["push"], 1);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not handled: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.signal(rustix::process::Signal::TERM);
+    server.wait_for_exit();
+    let events = history(&env);
+    let notice = events
+        .iter()
+        .find(|e| e["kind"] == "notification" && e["plugin"] == "project:webhook")
+        .unwrap_or_else(|| panic!("no webhook notice in {events:?}"));
+    let data: Value = serde_json::from_str(notice["output"].as_str().unwrap()).unwrap();
+    assert_eq!(data["summary"], "main: 3 commits");
+    assert_eq!(data["kind"], "push");
+}

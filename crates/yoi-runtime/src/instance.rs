@@ -1,0 +1,493 @@
+//! The stateful adapter: one long-lived instance of an `instance`-world plugin.
+//!
+//! Every tool call, ingress event and lifecycle call goes to the same
+//! instance, one at a time (a `tokio` mutex serializes them), so state the
+//! plugin keeps persists across all of its surfaces. Each call runs under the
+//! same deadline and limits as a tool call.
+//!
+//! States: `stopped` (not started yet, or stopped), `starting`, `running`,
+//! `stopping`, `failed`. A start that returns an error, or any trap, timeout
+//! or limit hit, discards the instance and marks it `failed`. A failed
+//! instance is started again (a fresh one, with its config) on the next use
+//! once its backoff has passed: 100 ms after the first failure, doubling up
+//! to 30 s, reset after a start that succeeds. `stop` always completes within
+//! the call deadline plus a small grace: a plugin that hangs in `stop` is
+//! dropped.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::component::ComponentInstance;
+use crate::component::instance_bindings::exports::yoi::plugin::ingress as wit_ingress;
+use crate::error::{CallError, CallErrorKind};
+use crate::output::{CallDiagnostics, ToolOutput};
+use crate::plugin::{HOST_GRACE, Instance, LoadedPlugin, Warm};
+
+/// First restart delay after a failure; doubles per consecutive failure.
+const BACKOFF_START: Duration = Duration::from_millis(100);
+/// Longest restart delay.
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// Longest status JSON kept from the plugin.
+const MAX_STATUS_BYTES: usize = 16 * 1024;
+/// Notices kept per event.
+const MAX_NOTICES: usize = 64;
+/// Diagnostics kept in the lifecycle report.
+const MAX_DIAGNOSTICS: usize = 16;
+
+/// A lifecycle state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstanceState {
+    Starting,
+    Running,
+    Stopping,
+    Stopped,
+    Failed,
+}
+
+impl InstanceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceState::Starting => "starting",
+            InstanceState::Running => "running",
+            InstanceState::Stopping => "stopping",
+            InstanceState::Stopped => "stopped",
+            InstanceState::Failed => "failed",
+        }
+    }
+}
+
+/// The lifecycle of a plugin's instance, as the host reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Lifecycle {
+    pub state: InstanceState,
+    /// Tool calls and ingress events handled.
+    pub calls: u64,
+    /// Calls and events that ended in an error (guest error or sandbox stop).
+    pub errors: u64,
+    /// Fresh instances started after a failure.
+    pub restarts: u64,
+    /// The latest problems, newest last, bounded.
+    pub diagnostics: Vec<String>,
+    /// Milliseconds until a failed instance may be started again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_in_ms: Option<u64>,
+}
+
+/// Something a plugin emitted while handling an event: for history, never
+/// for a model's context.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notice {
+    pub kind: String,
+    pub data: serde_json::Value,
+}
+
+/// An event for [`LoadedPlugin::handle_event`], already validated.
+#[derive(Debug, Clone)]
+pub struct IngressEvent {
+    pub ingress: String,
+    pub kind: String,
+    pub id: String,
+    /// JSON text.
+    pub payload: String,
+}
+
+pub(crate) struct Stateful {
+    config: String,
+    live: tokio::sync::Mutex<Option<Warm>>,
+    life: Mutex<Life>,
+}
+
+struct Life {
+    state: InstanceState,
+    calls: u64,
+    errors: u64,
+    restarts: u64,
+    failures_in_a_row: u32,
+    retry_at: Option<Instant>,
+    ever_started: bool,
+    diagnostics: Vec<String>,
+}
+
+impl Stateful {
+    pub(crate) fn new(config_json: &str) -> Stateful {
+        Stateful {
+            config: config_json.to_owned(),
+            live: tokio::sync::Mutex::new(None),
+            life: Mutex::new(Life {
+                state: InstanceState::Stopped,
+                calls: 0,
+                errors: 0,
+                restarts: 0,
+                failures_in_a_row: 0,
+                retry_at: None,
+                ever_started: false,
+                diagnostics: Vec::new(),
+            }),
+        }
+    }
+
+    fn life(&self) -> std::sync::MutexGuard<'_, Life> {
+        self.life.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Life {
+    fn note(&mut self, message: String) {
+        if self.diagnostics.len() == MAX_DIAGNOSTICS {
+            self.diagnostics.remove(0);
+        }
+        self.diagnostics.push(yoi_manifest::bounded(&message, 1024));
+    }
+
+    fn fail(&mut self, message: String) {
+        self.state = InstanceState::Failed;
+        let backoff = BACKOFF_START
+            .saturating_mul(1 << self.failures_in_a_row.min(16))
+            .min(BACKOFF_MAX);
+        self.failures_in_a_row += 1;
+        self.retry_at = Some(Instant::now() + backoff);
+        self.note(message);
+    }
+}
+
+/// What a guarded call produced: the value and what the guest printed, or the
+/// error. The instance is handed back only when it may be used again.
+type Guarded<T> = (Option<Warm>, Result<(T, CallDiagnostics), CallError>);
+
+impl LoadedPlugin {
+    /// Whether this plugin keeps one stateful instance (the `instance` world).
+    pub fn is_stateful(&self) -> bool {
+        self.stateful.is_some()
+    }
+
+    /// The lifecycle report. A stateless plugin (tool world or legacy) is
+    /// always `running`: each call gets an instance of its own or a reused
+    /// clean one.
+    pub fn lifecycle(&self) -> Lifecycle {
+        let Some(s) = &self.stateful else {
+            return Lifecycle {
+                state: InstanceState::Running,
+                calls: 0,
+                errors: 0,
+                restarts: 0,
+                diagnostics: Vec::new(),
+                restart_in_ms: None,
+            };
+        };
+        let life = s.life();
+        Lifecycle {
+            state: life.state,
+            calls: life.calls,
+            errors: life.errors,
+            restarts: life.restarts,
+            diagnostics: life.diagnostics.clone(),
+            restart_in_ms: (life.state == InstanceState::Failed)
+                .then(|| {
+                    life.retry_at
+                        .map(|t| t.saturating_duration_since(Instant::now()).as_millis() as u64)
+                })
+                .flatten(),
+        }
+    }
+
+    /// Start the instance if it is not running and may be started (never
+    /// started, stopped, or failed with its backoff passed). A stateless
+    /// plugin needs no start.
+    pub async fn start(&self) -> Result<(), CallError> {
+        let Some(s) = &self.stateful else {
+            return Ok(());
+        };
+        let mut live = s.live.lock().await;
+        self.ensure_started(s, &mut live).await
+    }
+
+    async fn ensure_started(
+        &self,
+        s: &crate::instance::Stateful,
+        live: &mut Option<Warm>,
+    ) -> Result<(), CallError> {
+        if live.is_some() {
+            return Ok(());
+        }
+        {
+            let mut life = s.life();
+            if life.state == InstanceState::Failed
+                && let Some(at) = life.retry_at
+                && Instant::now() < at
+            {
+                return Err(CallError::new(
+                    CallErrorKind::Unavailable,
+                    format!(
+                        "`{}` failed and restarts in {} ms",
+                        self.label,
+                        at.saturating_duration_since(Instant::now()).as_millis()
+                    ),
+                ));
+            }
+            if life.ever_started {
+                life.restarts += 1;
+            }
+            life.ever_started = true;
+            life.state = InstanceState::Starting;
+        }
+        let deadline = Instant::now() + self.runtime.limits.deadline;
+        let warm = match tokio::time::timeout(
+            self.runtime.limits.deadline + HOST_GRACE,
+            self.instantiate(deadline),
+        )
+        .await
+        {
+            Err(_) => return Err(self.fail(s, self.timed_out(), "start")),
+            Ok(Err((e, store))) => {
+                return Err(self.fail(s, self.failure(&e, Some(store)), "start"));
+            }
+            Ok(Ok(w)) => w,
+        };
+        let config = s.config.clone();
+        let (warm, result) = self
+            .guarded(warm, move |i, store| {
+                Box::pin(async move { i.yoi_plugin_lifecycle().call_start(store, &config).await })
+            })
+            .await;
+        match result {
+            Ok((Ok(()), _)) => {
+                *live = warm;
+                let mut life = s.life();
+                life.state = InstanceState::Running;
+                life.failures_in_a_row = 0;
+                life.retry_at = None;
+                Ok(())
+            }
+            Ok((Err(message), _)) => Err(self.fail(
+                s,
+                CallError::new(
+                    CallErrorKind::Failed,
+                    format!(
+                        "`{}` refused to start: {}",
+                        self.label,
+                        yoi_manifest::bounded(
+                            &message,
+                            self.runtime.limits.max_error_message_bytes
+                        )
+                    ),
+                ),
+                "start",
+            )),
+            Err(e) => Err(self.fail(s, e, "start")),
+        }
+    }
+
+    fn fail(&self, s: &crate::instance::Stateful, err: CallError, during: &str) -> CallError {
+        s.life().fail(format!("{during}: {err}"));
+        err
+    }
+
+    /// Run `f` on the instance under the call deadline. On a trap, timeout or
+    /// limit the instance is not handed back.
+    async fn guarded<T, F>(&self, mut warm: Warm, f: F) -> Guarded<T>
+    where
+        F: for<'a> FnOnce(
+            &'a crate::component::instance_bindings::Instance,
+            &'a mut wasmtime::Store<crate::state::StoreState>,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = wasmtime::Result<T>> + Send + 'a>,
+        >,
+    {
+        let limits = &self.runtime.limits;
+        warm.store.data_mut().deadline = Some(Instant::now() + limits.deadline);
+        let Instance::Component(ComponentInstance::Instance(instance)) = &warm.instance else {
+            let err = CallError::new(
+                CallErrorKind::Unavailable,
+                format!("`{}` is not an instance-world plugin", self.label),
+            );
+            return (Some(warm), Err(err));
+        };
+        let outcome =
+            tokio::time::timeout(limits.deadline + HOST_GRACE, f(instance, &mut warm.store)).await;
+        match outcome {
+            Err(_) => (None, Err(self.timed_out())),
+            Ok(Err(e)) => (None, Err(self.failure(&e, Some(warm.store)))),
+            Ok(Ok(value)) => {
+                warm.store.data_mut().deadline = None;
+                let diagnostics = warm.store.data_mut().take_diagnostics();
+                (Some(warm), Ok((value, diagnostics)))
+            }
+        }
+    }
+
+    /// Take the live instance (starting it if needed), run `f`, and put the
+    /// instance back unless it failed. Counts the call.
+    async fn with_live<T, F>(&self, f: F) -> Result<(T, CallDiagnostics), CallError>
+    where
+        F: for<'a> FnOnce(
+            &'a crate::component::instance_bindings::Instance,
+            &'a mut wasmtime::Store<crate::state::StoreState>,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = wasmtime::Result<T>> + Send + 'a>,
+        >,
+    {
+        let Some(s) = &self.stateful else {
+            return Err(CallError::new(
+                CallErrorKind::Unavailable,
+                format!("`{}` is not an instance-world plugin", self.label),
+            ));
+        };
+        let mut live = s.live.lock().await;
+        self.ensure_started(s, &mut live).await?;
+        let warm = live.take().expect("started above");
+        let (warm, result) = self.guarded(warm, f).await;
+        *live = warm;
+        let mut life = s.life();
+        life.calls += 1;
+        if let Err(e) = &result {
+            life.errors += 1;
+            if live.is_none() {
+                life.fail(format!("{e}"));
+            }
+        }
+        result
+    }
+
+    pub(crate) async fn call_stateful(
+        &self,
+        tool: &str,
+        input: &str,
+    ) -> Result<ToolOutput, CallError> {
+        let limits = self.runtime.limits.clone();
+        if input.len() > limits.max_input_bytes {
+            return Err(CallError::new(
+                CallErrorKind::InputTooLarge,
+                format!(
+                    "the input is {} bytes; the limit is {}",
+                    input.len(),
+                    limits.max_input_bytes
+                ),
+            ));
+        }
+        let (tool, input) = (tool.to_owned(), input.to_owned());
+        let (result, diagnostics) = self
+            .with_live(move |i, store| {
+                Box::pin(async move {
+                    let call =
+                        crate::component::bindings::yoi::plugin::types::ToolCall { tool, input };
+                    let r = i
+                        .yoi_plugin_instance_tools()
+                        .call_call(store, &call)
+                        .await?;
+                    Ok(crate::component::convert_result(r, &limits))
+                })
+            })
+            .await?;
+        match result {
+            Ok(content) => Ok(ToolOutput {
+                content,
+                diagnostics,
+            }),
+            Err(mut e) => {
+                if let Some(s) = &self.stateful {
+                    s.life().errors += 1;
+                }
+                e.diagnostics = diagnostics;
+                Err(e)
+            }
+        }
+    }
+
+    /// Deliver one ingress event to the instance. The outer error is the
+    /// sandbox stopping the handler (the instance fails); the guest's own
+    /// refusal is a [`CallErrorKind::Failed`] error.
+    pub async fn handle_event(&self, event: IngressEvent) -> Result<Vec<Notice>, CallError> {
+        let label = self.label.clone();
+        let max_msg = self.runtime.limits.max_error_message_bytes;
+        let (result, _) = self
+            .with_live(move |i, store| {
+                Box::pin(async move {
+                    let e = wit_ingress::Event {
+                        ingress: event.ingress,
+                        kind: event.kind,
+                        id: event.id,
+                        payload: event.payload,
+                    };
+                    i.yoi_plugin_ingress().call_handle(store, &e).await
+                })
+            })
+            .await?;
+        match result {
+            Ok(notices) => Ok(notices
+                .into_iter()
+                .take(MAX_NOTICES)
+                .map(|n| Notice {
+                    kind: yoi_manifest::bounded(&n.kind, 100),
+                    data: serde_json::from_str(&n.data)
+                        .unwrap_or(serde_json::Value::String(n.data)),
+                })
+                .collect()),
+            Err(message) => {
+                if let Some(s) = &self.stateful {
+                    s.life().errors += 1;
+                }
+                Err(CallError::new(
+                    CallErrorKind::Failed,
+                    format!(
+                        "`{label}` could not handle the event: {}",
+                        yoi_manifest::bounded(&message, max_msg)
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// The plugin's own status (a JSON object), if its instance is running.
+    /// Does not start an instance.
+    pub async fn plugin_status(&self) -> Option<serde_json::Value> {
+        let s = self.stateful.as_ref()?;
+        let mut live = s.live.lock().await;
+        let warm = live.take()?;
+        let (warm, result) = self
+            .guarded(warm, |i, store| {
+                Box::pin(async move { i.yoi_plugin_lifecycle().call_status(store).await })
+            })
+            .await;
+        *live = warm;
+        match result {
+            Ok((text, _)) if text.len() <= MAX_STATUS_BYTES => serde_json::from_str(&text).ok(),
+            Ok(_) => Some(serde_json::json!({"error": "status larger than the host keeps"})),
+            Err(e) => {
+                if live.is_none() {
+                    s.life().fail(format!("status: {e}"));
+                }
+                None
+            }
+        }
+    }
+
+    /// Stop the instance: call its `stop`, bounded by the deadline, and drop
+    /// it. Always completes; a stateless plugin has nothing to stop.
+    pub async fn stop(&self) {
+        let Some(s) = &self.stateful else {
+            return;
+        };
+        let mut live = s.live.lock().await;
+        let Some(warm) = live.take() else {
+            let mut life = s.life();
+            if life.state != InstanceState::Failed {
+                life.state = InstanceState::Stopped;
+            }
+            return;
+        };
+        s.life().state = InstanceState::Stopping;
+        let (_, result) = self
+            .guarded(warm, |i, store| {
+                Box::pin(async move { i.yoi_plugin_lifecycle().call_stop(store).await })
+            })
+            .await;
+        let mut life = s.life();
+        if let Err(e) = result {
+            life.note(format!("stop: {e}"));
+        }
+        life.state = InstanceState::Stopped;
+    }
+}

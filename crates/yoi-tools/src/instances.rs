@@ -1,0 +1,504 @@
+//! `PluginInstanceRegistry`: one instance per enabled plugin, its lifecycle,
+//! and ingress delivery.
+//!
+//! The registry sits on the [`ToolRegistry`]'s loaded plugins, so a tool call
+//! (through a session) and an ingress event reach the same instance of an
+//! `instance`-world plugin, and state persists between them. Tool-world and
+//! legacy plugins are adapted: they have no lifecycle of their own (always
+//! `running`) and no ingress.
+//!
+//! Ingress events are untrusted input. Each is checked before it is accepted:
+//! the ingress exists and is granted (per surface, independent of tool
+//! grants), the body is at most [`MAX_EVENT_BYTES`] of JSON that matches the
+//! declared schema, and the kind is one the ingress declares. An accepted
+//! event is first recorded in history (`ingress_event`), then queued in a
+//! bounded per-plugin queue; when the queue is full the event is refused as
+//! busy and nothing already accepted is lost. A worker per plugin delivers
+//! events in order; what the plugin emits is recorded as `notification`
+//! events, visible in `yoi history` and nowhere else.
+//!
+//! A failed instance is restarted by a supervisor once its backoff passes
+//! (see `yoi_runtime`'s instance adapter for the policy).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::mpsc;
+use yoi_manifest::Schema;
+use yoi_runtime::{IngressEvent, Lifecycle, LoadedPlugin};
+
+use crate::history::{Event, EventKind, History};
+use crate::registry::ToolRegistry;
+
+/// Largest event body accepted.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024;
+/// Events queued per plugin before new ones are refused as busy.
+pub const QUEUE_LEN: usize = 64;
+/// How often the supervisor looks for failed instances to restart.
+const SUPERVISE_EVERY: Duration = Duration::from_millis(250);
+
+/// Why an event was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IngressError {
+    #[error("no such plugin or ingress: {0}")]
+    NotFound(String),
+    #[error("not granted: {0}")]
+    NotGranted(String),
+    #[error("the event body is larger than {MAX_EVENT_BYTES} bytes")]
+    TooLarge,
+    #[error("invalid event: {0}")]
+    Invalid(String),
+    #[error("busy: the plugin's event queue is full; retry later")]
+    Busy,
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Where an event goes: one declared ingress.
+struct IngressSpec {
+    kinds: Vec<String>,
+    validator: Result<jsonschema::Validator, String>,
+    granted: bool,
+}
+
+#[derive(Default)]
+struct Counters {
+    accepted: AtomicU64,
+    dropped: AtomicU64,
+    rejected: AtomicU64,
+    handled: AtomicU64,
+    failed: AtomicU64,
+}
+
+struct Slot {
+    reference: String,
+    id: String,
+    digest: String,
+    index: usize,
+    ingresses: BTreeMap<String, IngressSpec>,
+    queue: std::sync::Mutex<Option<mpsc::Sender<IngressEvent>>>,
+    counters: Arc<Counters>,
+}
+
+/// The live state of one plugin, for `/status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstanceReport {
+    pub plugin: String,
+    /// `instance` for the stateful world, `stateless` for tool-world and
+    /// legacy plugins.
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub lifecycle: Lifecycle,
+    pub events: EventCounters,
+    /// What the plugin itself reports (`instance` world, running only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin_status: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventCounters {
+    pub accepted: u64,
+    /// Refused because the queue was full.
+    pub dropped: u64,
+    /// Refused as invalid (schema, kind, size).
+    pub rejected: u64,
+    pub handled: u64,
+    pub failed: u64,
+}
+
+/// One instance per enabled plugin; see the module documentation.
+pub struct PluginInstanceRegistry {
+    registry: Arc<ToolRegistry>,
+    history: Option<Arc<History>>,
+    session: String,
+    slots: Vec<Slot>,
+    next_event: AtomicU64,
+    workers: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    supervisor: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for PluginInstanceRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginInstanceRegistry")
+            .field(
+                "plugins",
+                &self.slots.iter().map(|s| &s.reference).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl PluginInstanceRegistry {
+    /// Create the registry, start every stateful instance, and start the
+    /// ingress workers and the restart supervisor. Must run inside a tokio
+    /// runtime. Start failures are not errors here: they are visible in the
+    /// lifecycle report and retried per the restart policy.
+    pub async fn start(
+        registry: Arc<ToolRegistry>,
+        history: Option<Arc<History>>,
+    ) -> Arc<PluginInstanceRegistry> {
+        let mut slots = Vec::new();
+        for index in 0..registry.plugin_count() {
+            let (resolved, _) = registry.plugin(index);
+            let manifest = resolved.package.manifest();
+            let ingresses = manifest
+                .ingresses
+                .iter()
+                .map(|g| {
+                    let schema = match &g.input_schema {
+                        Schema::Inline(v) => Ok(v.clone()),
+                        Schema::File(path) => resolved
+                            .package
+                            .files()
+                            .get(path)
+                            .ok_or_else(|| format!("schema file `{path}` is missing"))
+                            .and_then(|b| {
+                                serde_json::from_slice(b)
+                                    .map_err(|e| format!("schema file `{path}`: {e}"))
+                            }),
+                    };
+                    let validator = schema.and_then(|s| {
+                        jsonschema::validator_for(&s)
+                            .map_err(|e| format!("the ingress schema is invalid: {e}"))
+                    });
+                    (
+                        g.name.clone(),
+                        IngressSpec {
+                            kinds: g.event_kinds.clone(),
+                            validator,
+                            granted: resolved.ingresses.contains(&g.name),
+                        },
+                    )
+                })
+                .collect();
+            slots.push(Slot {
+                reference: resolved.qid.to_string(),
+                id: resolved.qid.id.clone(),
+                digest: resolved.package.digest().to_string(),
+                index,
+                ingresses,
+                queue: std::sync::Mutex::new(None),
+                counters: Arc::default(),
+            });
+        }
+        let reg = Arc::new(PluginInstanceRegistry {
+            registry,
+            history,
+            session: crate::session::new_session_id(),
+            slots,
+            next_event: AtomicU64::new(1),
+            workers: std::sync::Mutex::new(Vec::new()),
+            supervisor: std::sync::Mutex::new(None),
+        });
+        for slot in &reg.slots {
+            let Ok(plugin) = reg.registry.plugin(slot.index).1 else {
+                continue;
+            };
+            // Start errors are recorded in the lifecycle and retried.
+            let _ = plugin.start().await;
+            if plugin.is_stateful() && slot.ingresses.values().any(|g| g.granted) {
+                let (tx, rx) = mpsc::channel(QUEUE_LEN);
+                *slot.queue.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
+                let worker = tokio::spawn(work(
+                    plugin,
+                    rx,
+                    reg.history.clone(),
+                    reg.session.clone(),
+                    slot.reference.clone(),
+                    slot.digest.clone(),
+                    slot.counters.clone(),
+                ));
+                reg.workers
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(worker);
+            }
+        }
+        let weak = Arc::downgrade(&reg);
+        let supervisor = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(SUPERVISE_EVERY).await;
+                let Some(reg) = weak.upgrade() else { return };
+                for slot in &reg.slots {
+                    if let Ok(p) = reg.registry.plugin(slot.index).1
+                        && p.lifecycle().state == yoi_runtime::InstanceState::Failed
+                        && p.lifecycle().restart_in_ms.unwrap_or(0) == 0
+                    {
+                        let _ = p.start().await;
+                    }
+                }
+            }
+        });
+        *reg.supervisor.lock().unwrap_or_else(|e| e.into_inner()) = Some(supervisor);
+        reg
+    }
+
+    fn find(&self, plugin: &str) -> Result<&Slot, IngressError> {
+        if let Some(s) = self.slots.iter().find(|s| s.reference == plugin) {
+            return Ok(s);
+        }
+        let mut bare = self.slots.iter().filter(|s| s.id == plugin);
+        match (bare.next(), bare.next()) {
+            (Some(s), None) => Ok(s),
+            (Some(_), Some(_)) => Err(IngressError::NotFound(format!(
+                "`{}` names more than one plugin; use a qualified reference",
+                yoi_manifest::bounded(plugin, 100)
+            ))),
+            _ => Err(IngressError::NotFound(format!(
+                "no enabled plugin `{}`",
+                yoi_manifest::bounded(plugin, 100)
+            ))),
+        }
+    }
+
+    /// Check and accept one event; returns its id once it is recorded and
+    /// queued. `kind` may be omitted when the ingress declares one kind.
+    pub fn deliver(
+        &self,
+        plugin: &str,
+        ingress: &str,
+        kind: Option<&str>,
+        body: &[u8],
+    ) -> Result<String, IngressError> {
+        let slot = self.find(plugin)?;
+        let spec = slot.ingresses.get(ingress).ok_or_else(|| {
+            IngressError::NotFound(format!(
+                "`{}` has no ingress `{}`",
+                slot.reference,
+                yoi_manifest::bounded(ingress, 100)
+            ))
+        })?;
+        if !spec.granted {
+            return Err(IngressError::NotGranted(format!(
+                "the ingress `{ingress}` of `{}` is not granted",
+                slot.reference
+            )));
+        }
+        let reject = |e: IngressError| {
+            slot.counters.rejected.fetch_add(1, Ordering::Relaxed);
+            e
+        };
+        if body.len() > MAX_EVENT_BYTES {
+            return Err(reject(IngressError::TooLarge));
+        }
+        let payload: serde_json::Value = serde_json::from_slice(body)
+            .map_err(|e| reject(IngressError::Invalid(format!("the body is not JSON: {e}"))))?;
+        let validator = spec
+            .validator
+            .as_ref()
+            .map_err(|e| IngressError::Unavailable(e.clone()))?;
+        if let Some(e) = validator.iter_errors(&payload).next() {
+            return Err(reject(IngressError::Invalid(yoi_manifest::bounded(
+                &format!("at `{}`: {e}", e.instance_path()),
+                400,
+            ))));
+        }
+        let kind = match kind {
+            Some(k) if spec.kinds.iter().any(|d| d == k) => k.to_owned(),
+            Some(k) => {
+                return Err(reject(IngressError::Invalid(format!(
+                    "event kind `{}` is not one of: {}",
+                    yoi_manifest::bounded(k, 60),
+                    spec.kinds.join(", ")
+                ))));
+            }
+            None if spec.kinds.len() == 1 => spec.kinds[0].clone(),
+            None => {
+                return Err(reject(IngressError::Invalid(format!(
+                    "say which kind of event this is (`?kind=`): one of {}",
+                    spec.kinds.join(", ")
+                ))));
+            }
+        };
+        let queue = slot
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(|| {
+                IngressError::Unavailable(format!("`{}` is not accepting events", slot.reference))
+            })?;
+        let permit = queue.try_reserve().map_err(|_| {
+            slot.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            IngressError::Busy
+        })?;
+        let id = format!(
+            "{}-{}",
+            self.session,
+            self.next_event.fetch_add(1, Ordering::Relaxed)
+        );
+        let payload = payload.to_string();
+        if let Some(h) = &self.history {
+            let message = format!("{kind} {id}");
+            let recorded = h.append(&Event {
+                session: &self.session,
+                kind: Some(EventKind::IngressEvent),
+                tool: Some(ingress),
+                plugin: Some(&slot.reference),
+                digest: Some(&slot.digest),
+                input: Some(&payload),
+                message: Some(&message),
+                ..Event::default()
+            });
+            if let Err(e) = recorded {
+                return Err(IngressError::Unavailable(format!(
+                    "the event could not be recorded: {e}"
+                )));
+            }
+        }
+        permit.send(IngressEvent {
+            ingress: ingress.to_owned(),
+            kind,
+            id: id.clone(),
+            payload,
+        });
+        slot.counters.accepted.fetch_add(1, Ordering::Relaxed);
+        Ok(id)
+    }
+
+    /// Every plugin's live state.
+    pub async fn report(&self) -> Vec<InstanceReport> {
+        let mut out = Vec::new();
+        for slot in &self.slots {
+            let c = &slot.counters;
+            let events = EventCounters {
+                accepted: c.accepted.load(Ordering::Relaxed),
+                dropped: c.dropped.load(Ordering::Relaxed),
+                rejected: c.rejected.load(Ordering::Relaxed),
+                handled: c.handled.load(Ordering::Relaxed),
+                failed: c.failed.load(Ordering::Relaxed),
+            };
+            let (kind, lifecycle, plugin_status) = match self.registry.plugin(slot.index).1 {
+                Ok(p) => (
+                    if p.is_stateful() {
+                        "instance"
+                    } else {
+                        "stateless"
+                    },
+                    p.lifecycle(),
+                    p.plugin_status().await,
+                ),
+                Err(e) => (
+                    "unavailable",
+                    Lifecycle {
+                        state: yoi_runtime::InstanceState::Failed,
+                        calls: 0,
+                        errors: 0,
+                        restarts: 0,
+                        diagnostics: vec![e.message],
+                        restart_in_ms: None,
+                    },
+                    None,
+                ),
+            };
+            out.push(InstanceReport {
+                plugin: slot.reference.clone(),
+                kind,
+                lifecycle,
+                events,
+                plugin_status,
+            });
+        }
+        out
+    }
+
+    /// Stop accepting events, let the queued ones be handled (within
+    /// `bound`), then stop every instance. Completes within about twice
+    /// `bound` plus one call deadline per plugin.
+    pub async fn shutdown(&self, bound: Duration) {
+        for slot in &self.slots {
+            slot.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
+        }
+        let workers: Vec<_> = self
+            .workers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+            .collect();
+        for w in workers {
+            let abort = w.abort_handle();
+            if tokio::time::timeout(bound, w).await.is_err() {
+                abort.abort();
+            }
+        }
+        if let Some(s) = self
+            .supervisor
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            s.abort();
+        }
+        for slot in &self.slots {
+            if let Ok(p) = self.registry.plugin(slot.index).1 {
+                let _ = tokio::time::timeout(bound, p.stop()).await;
+            }
+        }
+    }
+}
+
+/// Deliver queued events in order, recording what comes of each.
+async fn work(
+    plugin: Arc<LoadedPlugin>,
+    mut rx: mpsc::Receiver<IngressEvent>,
+    history: Option<Arc<History>>,
+    session: String,
+    reference: String,
+    digest: String,
+    counters: Arc<Counters>,
+) {
+    while let Some(event) = rx.recv().await {
+        let ingress = event.ingress.clone();
+        let id = event.id.clone();
+        let result = plugin.handle_event(event).await;
+        let record = |kind: &str, output: Option<&str>, error: Option<(&str, &str)>| {
+            if let Some(h) = &history {
+                let message = match error {
+                    Some((_, m)) => format!("{kind} for {id}: {m}"),
+                    None => format!("{kind} for {id}"),
+                };
+                let _ = h.append(&Event {
+                    session: &session,
+                    kind: Some(EventKind::Notification),
+                    tool: Some(&ingress),
+                    plugin: Some(&reference),
+                    digest: Some(&digest),
+                    output,
+                    error_kind: error.map(|(k, _)| k),
+                    message: Some(&message),
+                    ..Event::default()
+                });
+            }
+        };
+        match result {
+            Ok(notices) => {
+                counters.handled.fetch_add(1, Ordering::Relaxed);
+                for n in notices {
+                    let data = n.data.to_string();
+                    let data = yoi_manifest::bounded(&data, crate::history::MAX_RECORDED_BYTES);
+                    record(&n.kind, Some(&data), None);
+                }
+            }
+            Err(e) => {
+                counters.failed.fetch_add(1, Ordering::Relaxed);
+                record("ingress-error", None, Some((e.kind.as_str(), &e.message)));
+            }
+        }
+    }
+}
+
+impl Drop for PluginInstanceRegistry {
+    fn drop(&mut self) {
+        if let Some(s) = self
+            .supervisor
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            s.abort();
+        }
+    }
+}
