@@ -31,7 +31,7 @@ pub fn run() -> anyhow::Result<()> {
         Ok(())
     };
     for (id, path) in &packed {
-        if id == "echo" || id == "legacy-echo" {
+        if id == "echo" || id == "legacy-echo" || id == "counter" {
             step(&["plugin", "install", &path.to_string_lossy()])?;
         }
     }
@@ -43,6 +43,15 @@ pub fn run() -> anyhow::Result<()> {
         "project:legacy-echo",
         "--tools",
         "legacy_echo",
+    ])?;
+    step(&[
+        "plugin",
+        "enable",
+        "project:counter",
+        "--tools",
+        "increment",
+        "--ingresses",
+        "tick",
     ])?;
     step(&["plugin", "list"])?;
     step(&["tool", "list"])?;
@@ -74,6 +83,12 @@ pub fn run() -> anyhow::Result<()> {
         "Try: cd {} && {} tool call echo --input '{{\"text\": \"hi\"}}'",
         display(&demo),
         display(&yoi)
+    );
+    println!(
+        "While `yoi serve` runs, tick the counter and read it back:\n  \
+         curl -X POST -d '{{}}' http://127.0.0.1:7717/ingress/project:counter/tick\n  \
+         curl http://127.0.0.1:7717/status\n  \
+         (and call `increment` over MCP: it sees the ticks)"
     );
     serve(&yoi, &demo)
 }
