@@ -118,6 +118,9 @@ pub struct PluginInstanceRegistry {
     next_event: AtomicU64,
     workers: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
     supervisor: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Set at shutdown: events still queued after this instant are recorded
+    /// as not handled instead of being delivered.
+    handle_until: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 impl std::fmt::Debug for PluginInstanceRegistry {
@@ -192,6 +195,7 @@ impl PluginInstanceRegistry {
             next_event: AtomicU64::new(1),
             workers: std::sync::Mutex::new(Vec::new()),
             supervisor: std::sync::Mutex::new(None),
+            handle_until: Arc::default(),
         });
         for slot in &reg.slots {
             let Ok(plugin) = reg.registry.plugin(slot.index).1 else {
@@ -205,11 +209,14 @@ impl PluginInstanceRegistry {
                 let worker = tokio::spawn(work(
                     plugin,
                     rx,
-                    reg.history.clone(),
-                    reg.session.clone(),
-                    slot.reference.clone(),
-                    slot.digest.clone(),
+                    Recorder {
+                        history: reg.history.clone(),
+                        session: reg.session.clone(),
+                        reference: slot.reference.clone(),
+                        digest: slot.digest.clone(),
+                    },
                     slot.counters.clone(),
+                    reg.handle_until.clone(),
                 ));
                 reg.workers
                     .lock()
@@ -405,10 +412,16 @@ impl PluginInstanceRegistry {
         out
     }
 
-    /// Stop accepting events, let the queued ones be handled (within
-    /// `bound`), then stop every instance. Completes within about twice
-    /// `bound` plus one call deadline per plugin.
+    /// Stop accepting events and let the queued ones be handled for up to
+    /// `bound`; events still queued then are recorded in history as not
+    /// handled (every accepted event ends with exactly one outcome). Then
+    /// stop every instance. Completes within about `bound` plus one call
+    /// deadline, plus one per plugin for `stop`.
     pub async fn shutdown(&self, bound: Duration) {
+        *self
+            .handle_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(std::time::Instant::now() + bound);
         for slot in &self.slots {
             slot.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
         }
@@ -418,11 +431,10 @@ impl PluginInstanceRegistry {
             .unwrap_or_else(|e| e.into_inner())
             .drain(..)
             .collect();
+        // A worker past `bound` only records; at most the event in hand is
+        // still running, and that ends at its call deadline.
         for w in workers {
-            let abort = w.abort_handle();
-            if tokio::time::timeout(bound, w).await.is_err() {
-                abort.abort();
-            }
+            let _ = w.await;
         }
         if let Some(s) = self
             .supervisor
@@ -440,51 +452,89 @@ impl PluginInstanceRegistry {
     }
 }
 
-/// Deliver queued events in order, recording what comes of each.
-async fn work(
-    plugin: Arc<LoadedPlugin>,
-    mut rx: mpsc::Receiver<IngressEvent>,
+/// Writes what comes of an event to history.
+struct Recorder {
     history: Option<Arc<History>>,
     session: String,
     reference: String,
     digest: String,
+}
+
+impl Recorder {
+    /// One `notification` event about event `id` of `ingress`.
+    fn record(
+        &self,
+        ingress: &str,
+        id: &str,
+        kind: &str,
+        output: Option<&str>,
+        error: Option<(&str, &str)>,
+    ) {
+        let Some(h) = &self.history else { return };
+        let message = match error {
+            Some((_, m)) => format!("{kind} for {id}: {m}"),
+            None => format!("{kind} for {id}"),
+        };
+        let _ = h.append(&Event {
+            session: &self.session,
+            kind: Some(EventKind::Notification),
+            tool: Some(ingress),
+            plugin: Some(&self.reference),
+            digest: Some(&self.digest),
+            output,
+            error_kind: error.map(|(k, _)| k),
+            message: Some(&message),
+            ..Event::default()
+        });
+    }
+}
+
+/// Deliver queued events in order, recording what comes of each.
+async fn work(
+    plugin: Arc<LoadedPlugin>,
+    mut rx: mpsc::Receiver<IngressEvent>,
+    recorder: Recorder,
     counters: Arc<Counters>,
+    handle_until: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 ) {
     while let Some(event) = rx.recv().await {
-        let ingress = event.ingress.clone();
-        let id = event.id.clone();
-        let result = plugin.handle_event(event).await;
-        let record = |kind: &str, output: Option<&str>, error: Option<(&str, &str)>| {
-            if let Some(h) = &history {
-                let message = match error {
-                    Some((_, m)) => format!("{kind} for {id}: {m}"),
-                    None => format!("{kind} for {id}"),
-                };
-                let _ = h.append(&Event {
-                    session: &session,
-                    kind: Some(EventKind::Notification),
-                    tool: Some(&ingress),
-                    plugin: Some(&reference),
-                    digest: Some(&digest),
-                    output,
-                    error_kind: error.map(|(k, _)| k),
-                    message: Some(&message),
-                    ..Event::default()
-                });
-            }
-        };
-        match result {
+        let (ingress, id) = (event.ingress.clone(), event.id.clone());
+        let past = handle_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|t| std::time::Instant::now() >= t);
+        if past {
+            counters.failed.fetch_add(1, Ordering::Relaxed);
+            recorder.record(
+                &ingress,
+                &id,
+                "not-handled",
+                None,
+                Some(("shutdown", "the host stopped before the event was handled")),
+            );
+            continue;
+        }
+        match plugin.handle_event(event).await {
             Ok(notices) => {
                 counters.handled.fetch_add(1, Ordering::Relaxed);
+                if notices.is_empty() {
+                    recorder.record(&ingress, &id, "handled", None, None);
+                }
                 for n in notices {
                     let data = n.data.to_string();
                     let data = yoi_manifest::bounded(&data, crate::history::MAX_RECORDED_BYTES);
-                    record(&n.kind, Some(&data), None);
+                    recorder.record(&ingress, &id, &n.kind, Some(&data), None);
                 }
             }
             Err(e) => {
                 counters.failed.fetch_add(1, Ordering::Relaxed);
-                record("ingress-error", None, Some((e.kind.as_str(), &e.message)));
+                recorder.record(
+                    &ingress,
+                    &id,
+                    "ingress-error",
+                    None,
+                    Some((e.kind.as_str(), &e.message)),
+                );
             }
         }
     }

@@ -952,3 +952,180 @@ fn each_surface_is_granted_on_its_own() {
     assert_eq!(data["summary"], "main: 3 commits");
     assert_eq!(data["kind"], "push");
 }
+
+/// Poll `/status` until `done` holds for `plugin`'s entry (30 s at most).
+fn wait_for_plugin(
+    server: &Server,
+    plugin: &str,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = get(&server.url("/status"), &[]).json();
+        let entry = plugin_status(&status, plugin).clone();
+        if done(&entry) {
+            return entry;
+        }
+        assert!(Instant::now() < deadline, "{what}: {entry}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// What `flaky`'s `handled` tool answers over MCP.
+fn handled_count(server: &Server) -> Value {
+    let answer = mcp_call(server, "handled", json!({}));
+    let text = answer["result"]["content"][0]["text"].as_str();
+    serde_json::from_str(text.unwrap_or_else(|| panic!("no text in {answer}"))).unwrap()
+}
+
+#[test]
+fn a_start_error_fails_the_instance_and_it_is_retried() {
+    let env = Env::new();
+    enable_with(
+        &env,
+        "flaky",
+        &[
+            "--tools",
+            "handled",
+            "--ingresses",
+            "work",
+            "--config",
+            "fail_start=true",
+        ],
+    );
+    let server = Server::start(&env);
+    let entry = wait_for_plugin(&server, "project:flaky", "restarted after failing", |p| {
+        p["instance"]["restarts"].as_u64() >= Some(2)
+    });
+    assert_eq!(entry["instance"]["state"], "failed", "{entry}");
+    let diagnostics = entry["instance"]["diagnostics"].to_string();
+    assert!(
+        diagnostics.contains("configured to fail at start"),
+        "{diagnostics}"
+    );
+    // A tool call is refused with the reason, not run on a half-started instance.
+    let answer = mcp_call(&server, "handled", json!({}));
+    assert_eq!(answer["result"]["isError"], true, "{answer}");
+    server.signal(rustix::process::Signal::TERM);
+    server.wait_for_exit();
+}
+
+#[test]
+fn a_trap_in_a_handler_fails_the_instance_and_a_fresh_one_starts() {
+    let env = Env::new();
+    enable_with(
+        &env,
+        "flaky",
+        &["--tools", "handled", "--ingresses", "work"],
+    );
+    let server = Server::start(&env);
+    assert_eq!(
+        post_event(&server, "/ingress/flaky/work?kind=ok", "{}").status,
+        202
+    );
+    wait_for_plugin(&server, "project:flaky", "first event handled", |p| {
+        p["instance"]["events"]["handled"] == 1
+    });
+    assert_eq!(handled_count(&server), 1);
+
+    assert_eq!(
+        post_event(&server, "/ingress/flaky/work?kind=trap", "{}").status,
+        202
+    );
+    let entry = wait_for_plugin(&server, "project:flaky", "restarted after the trap", |p| {
+        p["instance"]["restarts"] == 1 && p["instance"]["state"] == "running"
+    });
+    assert_eq!(entry["instance"]["events"]["failed"], 1, "{entry}");
+    assert!(
+        entry["instance"]["diagnostics"]
+            .to_string()
+            .contains("trap"),
+        "{entry}"
+    );
+    // The fresh instance starts from fresh state, and keeps serving.
+    assert_eq!(handled_count(&server), 0);
+    assert_eq!(
+        post_event(&server, "/ingress/flaky/work?kind=ok", "{}").status,
+        202
+    );
+    wait_for_plugin(&server, "project:flaky", "served after the restart", |p| {
+        p["instance"]["events"]["handled"] == 2
+    });
+    server.signal(rustix::process::Signal::TERM);
+    server.wait_for_exit();
+    let errors: Vec<Value> = history(&env)
+        .into_iter()
+        .filter(|e| e["kind"] == "notification" && e["error_kind"] == "trap")
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+}
+
+#[test]
+fn a_full_queue_answers_busy_and_shutdown_accounts_for_every_accepted_event() {
+    let env = Env::new();
+    enable_with(
+        &env,
+        "flaky",
+        &["--tools", "handled", "--ingresses", "work"],
+    );
+    let server = Server::start(&env);
+    let (mut accepted, mut busy) = (Vec::new(), 0);
+    let rt = runtime();
+    rt.block_on(async {
+        let client = client();
+        for _ in 0..120 {
+            let r = client
+                .post(server.url("/ingress/flaky/work?kind=slow"))
+                .header("content-type", "application/json")
+                .body(r#"{"ms": 200}"#)
+                .send()
+                .await
+                .unwrap();
+            match r.status().as_u16() {
+                202 => {
+                    let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+                    accepted.push(body["id"].as_str().unwrap().to_owned());
+                }
+                429 => busy += 1,
+                other => panic!("unexpected status {other}"),
+            }
+        }
+    });
+    assert!(busy > 0, "120 slow events never filled a queue of 64");
+    assert!(accepted.len() >= 64, "only {} accepted", accepted.len());
+    let entry = plugin_status(&get(&server.url("/status"), &[]).json(), "project:flaky").clone();
+    assert_eq!(entry["instance"]["events"]["dropped"], busy, "{entry}");
+
+    // Stop with events still queued (64 x 200 ms is longer than the grace).
+    server.signal(rustix::process::Signal::TERM);
+    let log = server.wait_for_exit();
+    assert!(log.contains("stopped"), "{log}");
+
+    // Every accepted event is in history, with exactly one outcome.
+    let events = history(&env);
+    let recorded: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["kind"] == "ingress_event")
+        .collect();
+    assert_eq!(recorded.len(), accepted.len());
+    let mut outcomes = std::collections::BTreeMap::<String, usize>::new();
+    for e in events.iter().filter(|e| e["kind"] == "notification") {
+        let message = e["message"].as_str().unwrap();
+        let id = message
+            .rsplit(" for ")
+            .next()
+            .unwrap()
+            .split(':')
+            .next()
+            .unwrap();
+        *outcomes.entry(id.to_owned()).or_default() += 1;
+    }
+    for id in &accepted {
+        assert_eq!(outcomes.get(id), Some(&1), "event {id}: {outcomes:?}");
+    }
+    assert!(
+        events.iter().any(|e| e["error_kind"] == "shutdown"),
+        "no event was left for shutdown to account for"
+    );
+}
