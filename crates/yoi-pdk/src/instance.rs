@@ -86,8 +86,37 @@ pub trait Plugin: Sized + 'static {
         ))
     }
 
+    /// Run one step of the service `name` (granted by the enablement).
+    /// The host calls it again after [`Step::next_run`] (clamped to
+    /// 100 ms .. 1 h) until it stops the instance.
+    fn run_service(&mut self, name: &str) -> Result<Step, String> {
+        Err(format!("this plugin has no service `{name}`"))
+    }
+
     /// Release what the instance holds; nothing is called afterwards.
     fn stop(&mut self) {}
+}
+
+/// What one service step produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub notices: Vec<Notice>,
+    pub next_run: std::time::Duration,
+}
+
+impl Step {
+    /// Run again after `next_run`, with nothing to report.
+    pub fn after(next_run: std::time::Duration) -> Step {
+        Step {
+            notices: Vec::new(),
+            next_run,
+        }
+    }
+
+    pub fn with_notice(mut self, notice: Notice) -> Step {
+        self.notices.push(notice);
+        self
+    }
 }
 
 /// An ingress event.
@@ -126,6 +155,9 @@ pub mod __private {
     };
     pub use super::bindings::exports::yoi::plugin::instance_tools::Guest as ToolsGuest;
     pub use super::bindings::exports::yoi::plugin::lifecycle::Guest as LifecycleGuest;
+    pub use super::bindings::exports::yoi::plugin::services::{
+        Guest as ServicesGuest, Step as WitStep,
+    };
 
     use super::*;
 
@@ -181,6 +213,21 @@ pub mod __private {
                 data: n.data.to_string(),
             })
             .collect())
+    }
+
+    pub fn run_service<P: Plugin>(name: String) -> Result<WitStep, String> {
+        let step = with::<P, _>(|p| p.run_service(&name))??;
+        Ok(WitStep {
+            notices: step
+                .notices
+                .into_iter()
+                .map(|n| WitNotice {
+                    kind: n.kind,
+                    data: n.data.to_string(),
+                })
+                .collect(),
+            next_run_ms: u32::try_from(step.next_run.as_millis()).unwrap_or(u32::MAX),
+        })
     }
 
     /// Decodes `input` and calls `handler` with the plugin's state.
@@ -254,6 +301,17 @@ macro_rules! export_instance {
                     ::std::string::String,
                 > {
                     $crate::instance::__private::handle::<$plugin>(event)
+                }
+            }
+
+            impl $crate::instance::__private::ServicesGuest for YoiPdkInstance {
+                fn run(
+                    name: ::std::string::String,
+                ) -> ::core::result::Result<
+                    $crate::instance::__private::WitStep,
+                    ::std::string::String,
+                > {
+                    $crate::instance::__private::run_service::<$plugin>(name)
                 }
             }
 

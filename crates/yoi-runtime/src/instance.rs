@@ -84,6 +84,30 @@ pub struct Notice {
     pub data: serde_json::Value,
 }
 
+/// What one service step produced.
+#[derive(Debug, Clone)]
+pub struct ServiceStep {
+    pub notices: Vec<Notice>,
+    /// When to run the next step, clamped to [`SERVICE_MIN_DELAY`] ..
+    /// [`SERVICE_MAX_DELAY`].
+    pub next_run: Duration,
+}
+
+/// Shortest delay between two steps of a service.
+pub const SERVICE_MIN_DELAY: Duration = Duration::from_millis(100);
+/// Longest delay between two steps of a service.
+pub const SERVICE_MAX_DELAY: Duration = Duration::from_secs(3600);
+
+fn notices(list: Vec<wit_ingress::Notice>) -> Vec<Notice> {
+    list.into_iter()
+        .take(MAX_NOTICES)
+        .map(|n| Notice {
+            kind: yoi_manifest::bounded(&n.kind, 100),
+            data: serde_json::from_str(&n.data).unwrap_or(serde_json::Value::String(n.data)),
+        })
+        .collect()
+}
+
 /// An event for [`LoadedPlugin::handle_event`], already validated.
 #[derive(Debug, Clone)]
 pub struct IngressEvent {
@@ -416,15 +440,7 @@ impl LoadedPlugin {
             })
             .await?;
         match result {
-            Ok(notices) => Ok(notices
-                .into_iter()
-                .take(MAX_NOTICES)
-                .map(|n| Notice {
-                    kind: yoi_manifest::bounded(&n.kind, 100),
-                    data: serde_json::from_str(&n.data)
-                        .unwrap_or(serde_json::Value::String(n.data)),
-                })
-                .collect()),
+            Ok(list) => Ok(notices(list)),
             Err(message) => {
                 if let Some(s) = &self.stateful {
                     s.life().errors += 1;
@@ -433,6 +449,38 @@ impl LoadedPlugin {
                     CallErrorKind::Failed,
                     format!(
                         "`{label}` could not handle the event: {}",
+                        yoi_manifest::bounded(&message, max_msg)
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// Run one step of service `name` (the caller checks the grant). Errors
+    /// as for [`Self::handle_event`].
+    pub async fn run_service(&self, name: &str) -> Result<ServiceStep, CallError> {
+        let label = self.label.clone();
+        let max_msg = self.runtime.limits.max_error_message_bytes;
+        let name = name.to_owned();
+        let (result, _) = self
+            .with_live(move |i, store| {
+                Box::pin(async move { i.yoi_plugin_services().call_run(store, &name).await })
+            })
+            .await?;
+        match result {
+            Ok(step) => Ok(ServiceStep {
+                notices: notices(step.notices),
+                next_run: Duration::from_millis(step.next_run_ms.into())
+                    .clamp(SERVICE_MIN_DELAY, SERVICE_MAX_DELAY),
+            }),
+            Err(message) => {
+                if let Some(s) = &self.stateful {
+                    s.life().errors += 1;
+                }
+                Err(CallError::new(
+                    CallErrorKind::Failed,
+                    format!(
+                        "`{label}`: the service step failed: {}",
                         yoi_manifest::bounded(&message, max_msg)
                     ),
                 ))

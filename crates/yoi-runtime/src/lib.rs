@@ -35,7 +35,10 @@ mod stdio;
 pub use engine::{Runtime, RuntimeConfig};
 pub use error::{CallError, CallErrorKind, RuntimeError};
 pub use host::HostApis;
-pub use instance::{IngressEvent, InstanceState, Lifecycle, Notice};
+pub use instance::{
+    IngressEvent, InstanceState, Lifecycle, Notice, SERVICE_MAX_DELAY, SERVICE_MIN_DELAY,
+    ServiceStep,
+};
 pub use limits::Limits;
 pub use output::{CallDiagnostics, Content, ToolOutput};
 pub use plugin::{LoadSource, LoadedPlugin};

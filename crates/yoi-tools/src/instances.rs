@@ -17,6 +17,11 @@
 //! events in order; what the plugin emits is recorded as `notification`
 //! events, visible in `yoi history` and nowhere else.
 //!
+//! Each granted service of an `instance`-world plugin gets a runner that
+//! calls the service's `run` step, records the notices it returns, and waits
+//! the delay the step asks for (clamped by the runtime) before the next one.
+//! A service is granted on its own: an ungranted service is never run.
+//!
 //! A failed instance is restarted by a supervisor once its backoff passes
 //! (see `yoi_runtime`'s instance adapter for the policy).
 
@@ -73,8 +78,17 @@ struct Counters {
     failed: AtomicU64,
 }
 
+/// Counters of one service.
+#[derive(Default)]
+struct ServiceCounters {
+    runs: AtomicU64,
+    errors: AtomicU64,
+    last_error: std::sync::Mutex<Option<String>>,
+}
+
 struct Slot {
     reference: String,
+    services: Vec<(String, Arc<ServiceCounters>)>,
     id: String,
     digest: String,
     index: usize,
@@ -93,9 +107,21 @@ pub struct InstanceReport {
     #[serde(flatten)]
     pub lifecycle: Lifecycle,
     pub events: EventCounters,
+    /// Granted services and how their steps went.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceReport>,
     /// What the plugin itself reports (`instance` world, running only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plugin_status: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceReport {
+    pub name: String,
+    pub runs: u64,
+    pub errors: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -121,6 +147,9 @@ pub struct PluginInstanceRegistry {
     /// Set at shutdown: events still queued after this instant are recorded
     /// as not handled instead of being delivered.
     handle_until: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+    /// Tells service runners to stop.
+    stop_services: tokio::sync::watch::Sender<bool>,
+    service_tasks: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for PluginInstanceRegistry {
@@ -178,6 +207,11 @@ impl PluginInstanceRegistry {
                 })
                 .collect();
             slots.push(Slot {
+                services: resolved
+                    .services
+                    .iter()
+                    .map(|s| (s.clone(), Arc::default()))
+                    .collect(),
                 reference: resolved.qid.to_string(),
                 id: resolved.qid.id.clone(),
                 digest: resolved.package.digest().to_string(),
@@ -196,6 +230,8 @@ impl PluginInstanceRegistry {
             workers: std::sync::Mutex::new(Vec::new()),
             supervisor: std::sync::Mutex::new(None),
             handle_until: Arc::default(),
+            stop_services: tokio::sync::watch::channel(false).0,
+            service_tasks: std::sync::Mutex::new(Vec::new()),
         });
         for slot in &reg.slots {
             let Ok(plugin) = reg.registry.plugin(slot.index).1 else {
@@ -203,6 +239,26 @@ impl PluginInstanceRegistry {
             };
             // Start errors are recorded in the lifecycle and retried.
             let _ = plugin.start().await;
+            if plugin.is_stateful() {
+                for (name, counters) in &slot.services {
+                    let task = tokio::spawn(run_service(
+                        plugin.clone(),
+                        name.clone(),
+                        Recorder {
+                            history: reg.history.clone(),
+                            session: reg.session.clone(),
+                            reference: slot.reference.clone(),
+                            digest: slot.digest.clone(),
+                        },
+                        counters.clone(),
+                        reg.stop_services.subscribe(),
+                    ));
+                    reg.service_tasks
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(task);
+                }
+            }
             if plugin.is_stateful() && slot.ingresses.values().any(|g| g.granted) {
                 let (tx, rx) = mpsc::channel(QUEUE_LEN);
                 *slot.queue.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
@@ -401,11 +457,26 @@ impl PluginInstanceRegistry {
                     None,
                 ),
             };
+            let services = slot
+                .services
+                .iter()
+                .map(|(name, c)| ServiceReport {
+                    name: name.clone(),
+                    runs: c.runs.load(Ordering::Relaxed),
+                    errors: c.errors.load(Ordering::Relaxed),
+                    last_error: c
+                        .last_error
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .clone(),
+                })
+                .collect();
             out.push(InstanceReport {
                 plugin: slot.reference.clone(),
                 kind,
                 lifecycle,
                 events,
+                services,
                 plugin_status,
             });
         }
@@ -418,12 +489,22 @@ impl PluginInstanceRegistry {
     /// stop every instance. Completes within about `bound` plus one call
     /// deadline, plus one per plugin for `stop`.
     pub async fn shutdown(&self, bound: Duration) {
-        *self
-            .handle_until
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(std::time::Instant::now() + bound);
+        *self.handle_until.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(std::time::Instant::now() + bound);
         for slot in &self.slots {
             slot.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
+        }
+        // Service runners stop between steps; a step in progress ends at its
+        // call deadline.
+        let _ = self.stop_services.send(true);
+        let services: Vec<_> = self
+            .service_tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+            .collect();
+        for s in services {
+            let _ = s.await;
         }
         let workers: Vec<_> = self
             .workers
@@ -486,6 +567,55 @@ impl Recorder {
             message: Some(&message),
             ..Event::default()
         });
+    }
+}
+
+/// Delay before a failed step of a service is tried again.
+const SERVICE_RETRY: Duration = Duration::from_secs(1);
+
+/// Run steps of one service until told to stop.
+async fn run_service(
+    plugin: Arc<LoadedPlugin>,
+    name: String,
+    recorder: Recorder,
+    counters: Arc<ServiceCounters>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let step = counters.runs.fetch_add(1, Ordering::Relaxed) + 1;
+        let id = format!("step {step}");
+        let delay = match plugin.run_service(&name).await {
+            Ok(s) => {
+                for n in s.notices {
+                    let data = n.data.to_string();
+                    let data = yoi_manifest::bounded(&data, crate::history::MAX_RECORDED_BYTES);
+                    recorder.record(&name, &id, &n.kind, Some(&data), None);
+                }
+                s.next_run
+            }
+            Err(e) => {
+                counters.errors.fetch_add(1, Ordering::Relaxed);
+                *counters
+                    .last_error
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(e.message.clone());
+                recorder.record(
+                    &name,
+                    &id,
+                    "service-error",
+                    None,
+                    Some((e.kind.as_str(), &e.message)),
+                );
+                SERVICE_RETRY
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            _ = stop.changed() => return,
+        }
     }
 }
 

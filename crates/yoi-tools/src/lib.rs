@@ -18,7 +18,8 @@ pub use error::ToolsError;
 pub use history::{Event, EventKind, History, MAX_RECORDED_BYTES, Record};
 pub use host_apis::host_apis;
 pub use instances::{
-    EventCounters, IngressError, InstanceReport, MAX_EVENT_BYTES, PluginInstanceRegistry, QUEUE_LEN,
+    EventCounters, IngressError, InstanceReport, MAX_EVENT_BYTES, PluginInstanceRegistry,
+    QUEUE_LEN, ServiceReport,
 };
 pub use registry::{Origin, ToolInfo, ToolRegistry};
 pub use session::{CallOutcome, Session};

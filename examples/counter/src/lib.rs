@@ -3,7 +3,7 @@
 //! it, and the host's `/status` shows it.
 
 use serde::{Deserialize, Serialize};
-use yoi_pdk::instance::{Event, Notice, Plugin};
+use yoi_pdk::instance::{Event, Notice, Plugin, Step};
 use yoi_pdk::{Json, ToolError};
 
 /// The instance's state.
@@ -11,22 +11,45 @@ use yoi_pdk::{Json, ToolError};
 pub struct Counter {
     count: u64,
     ticks: u64,
+    /// Steps of the `autotick` service so far.
+    auto: u64,
+    /// Delay between `autotick` steps.
+    autotick_ms: u64,
 }
 
 impl Plugin for Counter {
-    /// Config: `start` (optional) sets the initial count.
+    /// Config: `start` sets the initial count, `autotick_ms` the delay
+    /// between steps of the `autotick` service (default 1000).
     fn start(config: serde_json::Value) -> Result<Self, String> {
-        let count = match config.get("start") {
-            None => 0,
+        let number = |key: &str, default: u64| match config.get(key) {
+            None => Ok(default),
             Some(v) => v
                 .as_u64()
-                .ok_or_else(|| "config `start` must be a non-negative integer".to_owned())?,
+                .ok_or_else(|| format!("config `{key}` must be a non-negative integer")),
         };
-        Ok(Counter { count, ticks: 0 })
+        Ok(Counter {
+            count: number("start", 0)?,
+            autotick_ms: number("autotick_ms", 1000)?,
+            ..Counter::default()
+        })
     }
 
     fn status(&self) -> serde_json::Value {
-        serde_json::json!({ "count": self.count, "ticks": self.ticks })
+        serde_json::json!({ "count": self.count, "ticks": self.ticks, "auto": self.auto })
+    }
+
+    /// `autotick`: adds one to the count at every step.
+    fn run_service(&mut self, name: &str) -> Result<Step, String> {
+        if name != "autotick" {
+            return Err(format!("no service `{name}`"));
+        }
+        self.count += 1;
+        self.auto += 1;
+        Ok(
+            Step::after(std::time::Duration::from_millis(self.autotick_ms)).with_notice(
+                Notice::new("autoticked", &serde_json::json!({ "count": self.count })),
+            ),
+        )
     }
 
     fn handle(&mut self, event: Event) -> Result<Vec<Notice>, String> {

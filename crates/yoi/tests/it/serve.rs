@@ -1129,3 +1129,59 @@ fn a_full_queue_answers_busy_and_shutdown_accounts_for_every_accepted_event() {
         "no event was left for shutdown to account for"
     );
 }
+
+#[test]
+fn a_granted_service_runs_in_steps_and_an_ungranted_one_never_does() {
+    let env = Env::new();
+    enable_with(
+        &env,
+        "counter",
+        &[
+            "--tools",
+            "increment",
+            "--services",
+            "autotick",
+            "--config",
+            "autotick_ms=100",
+        ],
+    );
+    let server = Server::start(&env);
+    let entry = wait_for_plugin(&server, "project:counter", "three service steps", |p| {
+        p["instance"]["plugin_status"]["auto"].as_u64() >= Some(3)
+    });
+    let services = &entry["instance"]["services"];
+    assert_eq!(services[0]["name"], "autotick", "{entry}");
+    assert_eq!(services[0]["errors"], 0, "{entry}");
+    // The tool sees what the service did: same instance.
+    let answer = mcp_call(&server, "increment", json!({}));
+    let count = answer["result"]["structuredContent"]["count"]
+        .as_u64()
+        .unwrap();
+    assert!(count >= 4, "{answer}");
+    server.signal(rustix::process::Signal::TERM);
+    server.wait_for_exit();
+    let steps = history(&env)
+        .into_iter()
+        .filter(|e| e["kind"] == "notification" && e["tool"] == "autotick")
+        .count();
+    assert!(steps >= 3, "{steps} service notices");
+
+    // Not granted: no runner, so the count only moves by tool calls.
+    let env = Env::new();
+    enable_with(
+        &env,
+        "counter",
+        &["--tools", "increment", "--config", "autotick_ms=100"],
+    );
+    let server = Server::start(&env);
+    let answer = mcp_call(&server, "increment", json!({}));
+    assert_eq!(
+        answer["result"]["structuredContent"]["count"], 1,
+        "{answer}"
+    );
+    let entry = plugin_status(&get(&server.url("/status"), &[]).json(), "project:counter").clone();
+    assert!(entry["instance"].get("services").is_none(), "{entry}");
+    assert_eq!(entry["instance"]["plugin_status"]["auto"], 0, "{entry}");
+    server.signal(rustix::process::Signal::TERM);
+    server.wait_for_exit();
+}
