@@ -9,7 +9,8 @@
 //!
 //! Ingress events are untrusted input. Each is checked before it is accepted:
 //! the ingress exists and is granted (per surface, independent of tool
-//! grants), the body is at most [`MAX_EVENT_BYTES`] of JSON that matches the
+//! grants), the ingress is within its rate ([`EVENTS_PER_SEC`], bursts of
+//! [`EVENT_BURST`]), the body is at most [`MAX_EVENT_BYTES`] of JSON that matches the
 //! declared schema, and the kind is one the ingress declares. An accepted
 //! event is first recorded in history (`ingress_event`), then queued in a
 //! bounded per-plugin queue; when the queue is full the event is refused as
@@ -42,6 +43,10 @@ use crate::registry::ToolRegistry;
 pub const MAX_EVENT_BYTES: usize = 64 * 1024;
 /// Events queued per plugin before new ones are refused as busy.
 pub const QUEUE_LEN: usize = 64;
+/// Events per second accepted per ingress, on average.
+pub const EVENTS_PER_SEC: f64 = 50.0;
+/// Events an ingress accepts in a burst above [`EVENTS_PER_SEC`].
+pub const EVENT_BURST: f64 = 100.0;
 /// How often the supervisor looks for failed instances to restart.
 const SUPERVISE_EVERY: Duration = Duration::from_millis(250);
 
@@ -58,6 +63,8 @@ pub enum IngressError {
     Invalid(String),
     #[error("busy: the plugin's event queue is full; retry later")]
     Busy,
+    #[error("rate limited: more than {EVENTS_PER_SEC} events per second; retry later")]
+    RateLimited,
     #[error("unavailable: {0}")]
     Unavailable(String),
 }
@@ -67,6 +74,35 @@ struct IngressSpec {
     kinds: Vec<String>,
     validator: Result<jsonschema::Validator, String>,
     granted: bool,
+    bucket: std::sync::Mutex<Bucket>,
+}
+
+/// A token bucket: [`EVENT_BURST`] tokens, refilled at [`EVENTS_PER_SEC`].
+struct Bucket {
+    tokens: f64,
+    at: std::time::Instant,
+}
+
+impl Bucket {
+    fn new() -> Bucket {
+        Bucket {
+            tokens: EVENT_BURST,
+            at: std::time::Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let refill = now.duration_since(self.at).as_secs_f64() * EVENTS_PER_SEC;
+        self.tokens = (self.tokens + refill).min(EVENT_BURST);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 #[derive(Default)]
@@ -127,7 +163,7 @@ pub struct ServiceReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct EventCounters {
     pub accepted: u64,
-    /// Refused because the queue was full.
+    /// Refused because the queue was full or the rate was exceeded.
     pub dropped: u64,
     /// Refused as invalid (schema, kind, size).
     pub rejected: u64,
@@ -202,6 +238,7 @@ impl PluginInstanceRegistry {
                             kinds: g.event_kinds.clone(),
                             validator,
                             granted: resolved.ingresses.contains(&g.name),
+                            bucket: std::sync::Mutex::new(Bucket::new()),
                         },
                     )
                 })
@@ -344,6 +381,15 @@ impl PluginInstanceRegistry {
             slot.counters.rejected.fetch_add(1, Ordering::Relaxed);
             e
         };
+        if !spec
+            .bucket
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            slot.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            return Err(IngressError::RateLimited);
+        }
         if body.len() > MAX_EVENT_BYTES {
             return Err(reject(IngressError::TooLarge));
         }

@@ -156,7 +156,7 @@ async fn ingress(
                 IngressError::NotGranted(_) => StatusCode::FORBIDDEN,
                 IngressError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                 IngressError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                IngressError::Busy => StatusCode::TOO_MANY_REQUESTS,
+                IngressError::Busy | IngressError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
                 IngressError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             };
             error(status, &e.to_string())

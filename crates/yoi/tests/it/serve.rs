@@ -1185,3 +1185,50 @@ fn a_granted_service_runs_in_steps_and_an_ungranted_one_never_does() {
     server.signal(rustix::process::Signal::TERM);
     server.wait_for_exit();
 }
+
+#[test]
+fn an_ingress_over_its_rate_is_refused_and_nothing_accepted_is_lost() {
+    let env = Env::new();
+    enable_with(
+        &env,
+        "counter",
+        &["--tools", "increment", "--ingresses", "tick"],
+    );
+    let server = Server::start(&env);
+    let (mut accepted, mut limited) = (0u64, 0u64);
+    runtime().block_on(async {
+        let client = client();
+        for _ in 0..300 {
+            let r = client
+                .post(server.url("/ingress/counter/tick"))
+                .header("content-type", "application/json")
+                .body("{}")
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let body = r.text().await.unwrap();
+            match status {
+                202 => accepted += 1,
+                429 => {
+                    assert!(
+                        body.contains("rate limited") || body.contains("busy"),
+                        "{body}"
+                    );
+                    limited += body.contains("rate limited") as u64;
+                }
+                other => panic!("unexpected {other}: {body}"),
+            }
+        }
+    });
+    assert!(limited > 0, "300 events in a burst were never rate limited");
+    let entry = wait_for_plugin(&server, "project:counter", "accepted events handled", |p| {
+        p["instance"]["events"]["handled"].as_u64() == Some(accepted)
+    });
+    assert_eq!(
+        entry["instance"]["plugin_status"]["count"], accepted,
+        "{entry}"
+    );
+    server.signal(rustix::process::Signal::TERM);
+    server.wait_for_exit();
+}
