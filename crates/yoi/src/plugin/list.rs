@@ -136,6 +136,16 @@ fn render(r: &PluginReport) -> String {
     }
     if let Some(rt) = &r.runtime {
         line("runtime", rt);
+        // The static half of the lifecycle; the live half is `/status` of
+        // `yoi serve`.
+        line(
+            "instance",
+            if rt.ends_with("yoi:plugin/instance@1.0.0") {
+                "one stateful instance, started with the enablement's config by `yoi serve` (live state: GET /status) or on first tool call"
+            } else {
+                "stateless: each call runs on a fresh or clean instance"
+            },
+        );
     }
     if let Some(p) = &r.path {
         line("path", &p.display().to_string());
