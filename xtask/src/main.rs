@@ -4,6 +4,8 @@
 //!   `target/yoi-plugins/<id>.yoi-plugin`.
 //! - `cargo xtask test`: fmt check, clippy `-D warnings`, then the whole suite.
 //! - `cargo xtask demo`: build everything, prepare `target/demo`, and run it.
+//! - `cargo xtask schemas`: write the JSON Schemas of `plugin.toml` and
+//!   `.yoi/config.toml` into `schemas/` (`--check`: fail if they are stale).
 //!
 //! xtask installs what it needs (wasm targets through rustup) rather than
 //! assuming the machine's state.
@@ -11,6 +13,7 @@
 mod demo;
 mod examples;
 mod python;
+mod schemas;
 mod test;
 mod util;
 
@@ -26,6 +29,7 @@ fn main() -> anyhow::Result<()> {
         "examples" => examples::build_all().map(|_| ()),
         "test" => test::run(&args[1..]),
         "demo" => demo::run(),
+        "schemas" => schemas::run(&args[1..]),
         "help" | "--help" | "-h" => {
             usage();
             Ok(())
@@ -43,6 +47,7 @@ fn usage() {
          commands:\n  \
          examples   build every example and fixture into target/yoi-plugins/\n  \
          test       fmt check, clippy -D warnings, and every test\n  \
-         demo       build everything, prepare target/demo, call a tool, show history"
+         demo       build everything, prepare target/demo, call a tool, show history\n  \
+         schemas    write schemas/*.schema.json from the Rust types [--check: fail if stale]"
     );
 }

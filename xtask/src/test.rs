@@ -2,6 +2,7 @@
 
 use crate::examples;
 use crate::python;
+use crate::schemas;
 use crate::util::{self, cargo};
 
 pub fn run(_args: &[String]) -> anyhow::Result<()> {
@@ -14,6 +15,7 @@ pub fn run(_args: &[String]) -> anyhow::Result<()> {
         "--",
         "--check",
     ]))?;
+    schemas::check()?;
     examples::build_all()?;
     util::run(cargo().args([
         "clippy",

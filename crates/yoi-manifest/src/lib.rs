@@ -16,7 +16,7 @@ pub use model::{
     HostApi, Ingress, LegacyAbi, MANIFEST_FILE, Manifest, Permissions, Runtime, SCHEMA_VERSION,
     Schema, Service, Surface, Tool, World,
 };
-pub use parse::{MAX_MANIFEST_BYTES, check_object_schema};
+pub use parse::{MAX_MANIFEST_BYTES, check_object_schema, json_schema};
 
 /// Truncate `text` to at most `max` bytes on a char boundary, escaping control
 /// characters, so that untrusted text can be quoted in a diagnostic.

@@ -107,7 +107,7 @@ impl Runtime {
 }
 
 /// The component worlds yoi hosts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, schemars::JsonSchema)]
 pub enum World {
     /// `yoi:plugin/tool@1.0.0`: tools only.
     #[serde(rename = "yoi:plugin/tool@1.0.0")]
@@ -135,7 +135,7 @@ impl fmt::Display for World {
 }
 
 /// The legacy core-module ABIs yoi hosts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub enum LegacyAbi {
     #[serde(rename = "yoi-plugin-wasm-1")]
     V1,
@@ -192,7 +192,17 @@ pub struct Permissions {
 
 /// A kind of surface a plugin can contribute.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Surface {
@@ -221,7 +231,17 @@ impl fmt::Display for Surface {
 
 /// A host API a plugin may request.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum HostApi {

@@ -381,12 +381,7 @@ impl PluginInstanceRegistry {
             slot.counters.rejected.fetch_add(1, Ordering::Relaxed);
             e
         };
-        if !spec
-            .bucket
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
+        if !spec.bucket.lock().unwrap_or_else(|e| e.into_inner()).take() {
             slot.counters.dropped.fetch_add(1, Ordering::Relaxed);
             return Err(IngressError::RateLimited);
         }

@@ -62,7 +62,7 @@ pub struct Config {
 /// extra_roots = ["/etc/ssl/private-ca.pem"]  # PEM files, absolute paths
 /// builtin_roots = true                        # Mozilla's roots (default)
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HttpsSettings {
     /// More trust roots for private deployments, as PEM files.
@@ -107,20 +107,24 @@ impl HttpsSettings {
 }
 
 /// One enabled plugin.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Enablement {
     /// The exact version pinned.
+    #[schemars(with = "String")]
     pub version: semver::Version,
     /// The exact package digest pinned.
+    #[schemars(with = "String", pattern(r"^sha256:[0-9a-f]{64}$"))]
     pub digest: Digest,
     /// The surfaces selected; a surface not listed is off.
     #[serde(default)]
     pub surfaces: Vec<Surface>,
     #[serde(default)]
+    #[schemars(description = "What the plugin may do: tools, services, ingresses, host APIs.")]
     pub grants: Grants,
     /// Plugin configuration, handed to the instance at start.
     #[serde(default)]
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub config: toml::Table,
 }
 

@@ -12,24 +12,32 @@ use serde::{Deserialize, Serialize};
 use crate::WorkspaceError;
 
 /// The grants of one enabled plugin.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Grants {
     /// Tool names, or `["*"]` for every tool the manifest requests.
     #[serde(default, skip_serializing_if = "NameGrant::is_empty")]
     pub tools: NameGrant,
     #[serde(default, skip_serializing_if = "NameGrant::is_empty")]
+    #[schemars(
+        description = "Service names, or `[\"*\"]` for every service the manifest requests."
+    )]
     pub services: NameGrant,
     #[serde(default, skip_serializing_if = "NameGrant::is_empty")]
+    #[schemars(
+        description = "Ingress names, or `[\"*\"]` for every ingress the manifest requests."
+    )]
     pub ingresses: NameGrant,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(description = "Outbound HTTP(S) allowed, one URL prefix and its methods each.")]
     pub https: Vec<HttpsGrant>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(description = "File access allowed, one absolute root and its operations each.")]
     pub fs: Vec<FsGrant>,
 }
 
 /// A list of granted names; `*` grants every name the manifest requests.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(transparent)]
 pub struct NameGrant(pub Vec<String>);
 
@@ -65,10 +73,14 @@ impl NameGrant {
 ///
 /// `url` fixes the scheme, host, port (explicit or the scheme's default) and a
 /// path prefix. Plain `http` must be written out; it is never the default.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HttpsGrant {
+    #[schemars(
+        description = "Scheme, host, port and path prefix, e.g. `https://api.example.com/v1/`."
+    )]
     pub url: String,
+    #[schemars(description = "HTTP methods allowed, e.g. `[\"GET\", \"POST\"]`.")]
     pub methods: Vec<String>,
     /// Credential headers the host attaches to requests this grant allows.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -87,9 +99,10 @@ pub struct HttpsGrant {
 /// header = "Authorization"
 /// file = "/home/me/.config/yoi/api-token"   # e.g. "Bearer ..."
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecretHeader {
+    #[schemars(description = "The header the host sets, e.g. `Authorization`.")]
     pub header: String,
     /// Absolute path of a file holding the header value (one line).
     pub file: PathBuf,
@@ -227,15 +240,29 @@ impl HttpsGrant {
 }
 
 /// Filesystem access beneath one absolute root.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FsGrant {
+    #[schemars(description = "An absolute directory; plugins reach only what is beneath it.")]
     pub root: PathBuf,
+    #[schemars(description = "Operations allowed beneath `root`.")]
     pub ops: Vec<FsOp>,
 }
 
 /// A filesystem operation. Each is granted separately: `write` does not imply `read`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum FsOp {
     /// Read a file's bytes and metadata.

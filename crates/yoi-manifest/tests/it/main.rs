@@ -2,6 +2,9 @@
 //! `invalid/*.toml` fails with exactly the error in its `.err` sibling.
 //!
 //! Set `YOI_BLESS=1` to write missing `.err` files (review them before committing).
+//! `docs` checks `docs/manifest.md` against the parser.
+
+mod docs;
 
 use std::fs;
 use std::path::{Path, PathBuf};

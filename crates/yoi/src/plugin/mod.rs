@@ -1,10 +1,15 @@
 //! `yoi plugin …`: everything before plugin code runs. None of these commands
-//! instantiates or executes a plugin.
+//! instantiates or executes a plugin, except `yoi plugin dev`, which calls one
+//! tool of a plugin under development through the ordinary sandboxed path.
+//! `new`, `build` and `dev` are the authoring commands.
 
+mod build;
 mod check;
+mod dev;
 mod enable;
 mod install;
 mod list;
+mod new;
 mod pack;
 
 use std::process::ExitCode;
@@ -31,6 +36,12 @@ pub enum PluginCommand {
     Update(enable::UpdateArgs),
     /// Copy a checked package into the project (default) or user store.
     Install(install::InstallArgs),
+    /// Create a plugin project: manifest, a typed tool with a test, README.
+    New(new::NewArgs),
+    /// Build a plugin project with cargo for wasm32-wasip2, then validate and pack it.
+    Build(build::BuildArgs),
+    /// Build, then call one tool of the plugin in the sandbox, granted only that tool.
+    Dev(dev::DevArgs),
 }
 
 impl PluginCommand {
@@ -44,6 +55,9 @@ impl PluginCommand {
             PluginCommand::Disable(a) => enable::run_disable(ctx, a),
             PluginCommand::Update(a) => enable::run_update(ctx, a),
             PluginCommand::Install(a) => install::run(ctx, a),
+            PluginCommand::New(a) => new::run(ctx, a),
+            PluginCommand::Build(a) => build::run(ctx, a),
+            PluginCommand::Dev(a) => dev::run(ctx, a),
         }
     }
 }

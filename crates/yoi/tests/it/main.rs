@@ -1,5 +1,6 @@
 //! End-to-end tests of the `yoi` binary in isolated temporary workspaces.
 
+mod authoring;
 mod help;
 mod host_apis;
 mod mcp;

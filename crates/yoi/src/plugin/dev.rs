@@ -1,0 +1,344 @@
+//! `yoi plugin dev [DIR] --tool NAME --input JSON`: build the plugin under
+//! development and call one of its tools, without installing or enabling it.
+//!
+//! The call takes the ordinary path, in the same sandbox as every other
+//! call: the freshly built package is resolved against an enablement made
+//! for this call only (pinned to the package's digest), through the
+//! ToolRegistry and a session. That enablement grants the one tool called and
+//! the host APIs given with `--https` / `--fs`, nothing else, and is printed
+//! on stderr before the call. It lives in memory: no store, `.yoi/config.toml`
+//! or package file is written. `[limits]` and `[https]` come from the
+//! workspace's config, as for any call.
+//!
+//! The call is recorded in the workspace's history (`.yoi/history.db`) when
+//! the workspace has a `.yoi/` directory; otherwise in a temporary history
+//! that ends with the command, and stderr says which.
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Args;
+use serde_json::json;
+use yoi_manifest::Surface;
+use yoi_runtime::Content;
+use yoi_tools::{History, Session, ToolRegistry};
+use yoi_workspace::{
+    Config, Discovered, Enablement, FsGrant, FsOp, Grants, HttpsGrant, Inventory, NameGrant,
+    QualifiedId, Source, Status,
+};
+
+use crate::context::Context;
+use crate::output::{self, hinted};
+use crate::plugin::build;
+
+/// Largest input read from stdin.
+const MAX_STDIN_BYTES: u64 = 16 << 20;
+
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// The plugin project (holds `plugin.toml` and `Cargo.toml`).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The tool to call [default: the manifest's only tool].
+    #[arg(long, value_name = "NAME")]
+    pub tool: Option<String>,
+    /// The input object as JSON; read from stdin when absent.
+    #[arg(long, value_name = "JSON")]
+    pub input: Option<String>,
+    /// Allow outbound HTTP(S) to this URL prefix for this call. Repeatable.
+    #[arg(long, value_name = "URLPREFIX")]
+    pub https: Vec<String>,
+    /// Methods allowed for the `--https` prefixes given, comma-separated.
+    #[arg(
+        long,
+        value_name = "METHODS",
+        default_value = "GET",
+        requires = "https"
+    )]
+    pub methods: String,
+    /// Allow file access beneath this directory for this call. Repeatable.
+    #[arg(long, value_name = "ROOT")]
+    pub fs: Vec<PathBuf>,
+    /// Operations allowed beneath the `--fs` roots given: read, list, write, create-dir, remove.
+    #[arg(long, value_name = "OPS", default_value = "read,list", requires = "fs")]
+    pub ops: String,
+    /// Print the whole outcome as JSON (on stdout, also for tool errors).
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
+    // Everything that can be refused without building is refused first.
+    let config = ctx.config()?;
+    let grants_https = https_grants(&args)?;
+    let grants_fs = fs_grants(&args)?;
+    let input = read_input(args.input.clone())?;
+
+    let Some(built) = build::build(&args.dir)? else {
+        return Ok(ExitCode::from(1));
+    };
+    let package = yoi_package::Package::from_dir(&args.dir).map_err(|e| {
+        hinted(
+            format!("`{}` is not a valid plugin: {e}", args.dir.display()),
+            "run `yoi plugin check DIR` for the full diagnosis",
+        )
+    })?;
+    let manifest = package.manifest().clone();
+    let tool = match (&args.tool, manifest.tools.as_slice()) {
+        (Some(name), _) => name.clone(),
+        (None, [only]) => only.name.clone(),
+        (None, tools) => {
+            return Err(hinted(
+                format!(
+                    "`{}` declares {} tools; which one?",
+                    manifest.id,
+                    tools.len()
+                ),
+                format!(
+                    "name it with `--tool`: {}",
+                    tools
+                        .iter()
+                        .map(|t| t.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    };
+    if manifest.tool(&tool).is_none() {
+        return Err(hinted(
+            format!("`{}` declares no tool `{tool}`", manifest.id),
+            format!(
+                "its tools: {}",
+                manifest
+                    .tools
+                    .iter()
+                    .map(|t| t.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+
+    let qid = QualifiedId {
+        source: Source::Project,
+        id: manifest.id.clone(),
+    };
+    let grants = Grants {
+        tools: NameGrant(vec![tool.clone()]),
+        https: grants_https,
+        fs: grants_fs,
+        ..Grants::default()
+    };
+    let enablement = Enablement {
+        version: manifest.version.clone(),
+        digest: package.digest(),
+        surfaces: vec![Surface::Tool],
+        grants,
+        config: toml::Table::new(),
+    };
+    show_grants(&qid, &enablement, &built.dir, &manifest)?;
+
+    let call_config = Config {
+        path: config.path.clone(),
+        plugins: BTreeMap::from([(qid.to_string(), Ok(enablement))]),
+        limits: config.limits.clone(),
+        serve: toml::Table::new(),
+        https: config.https.clone(),
+    };
+    let inventory = Inventory {
+        packages: vec![Discovered {
+            qid: qid.clone(),
+            path: built.staged.clone(),
+            package: Ok(package),
+            diagnostics: Vec::new(),
+        }],
+        store_errors: Vec::new(),
+    };
+    let plan = yoi_workspace::resolve(inventory, &call_config);
+    let report = plan.find(&qid.to_string())?;
+    if !matches!(report.status, Status::Active | Status::Partial) {
+        for d in &report.diagnostics {
+            eprintln!("error: {}", d.message);
+        }
+        return Err(hinted(
+            format!("`{qid}` cannot run: {}", report.status.as_str()),
+            "`yoi plugin check DIR` shows what is wrong with the package",
+        ));
+    }
+
+    let registry = Arc::new(ToolRegistry::new(&plan, Some(ctx.runtime()?)));
+    if registry.tool(&tool).is_none() {
+        for d in registry.diagnostics() {
+            eprintln!("warning: {d}");
+        }
+        return Err(hinted(
+            format!("tool `{tool}` could not be registered"),
+            "see the warnings above",
+        ));
+    }
+    let history = if ctx.workspace.join(".yoi").is_dir() {
+        eprintln!(
+            "dev: the call is recorded in `{}` (`yoi history`)",
+            ctx.workspace.join(".yoi/history.db").display()
+        );
+        ctx.history()?
+    } else {
+        eprintln!(
+            "dev: `{}` is not a workspace (no .yoi/): the call is recorded in a temporary history that ends with this command",
+            ctx.workspace.display()
+        );
+        Arc::new(History::in_memory()?)
+    };
+    let session = Session::new(registry, Some(history));
+    let outcome = ctx.block_on(session.call(&tool, input.trim()))?;
+    print_outcome(&tool, outcome, args.json)
+}
+
+fn read_input(input: Option<String>) -> anyhow::Result<String> {
+    if let Some(input) = input {
+        return Ok(input);
+    }
+    let mut buf = String::new();
+    std::io::stdin()
+        .take(MAX_STDIN_BYTES + 1)
+        .read_to_string(&mut buf)
+        .context("cannot read the input from stdin")?;
+    anyhow::ensure!(
+        buf.len() as u64 <= MAX_STDIN_BYTES,
+        "the input on stdin is larger than {MAX_STDIN_BYTES} bytes"
+    );
+    Ok(buf)
+}
+
+fn https_grants(args: &DevArgs) -> anyhow::Result<Vec<HttpsGrant>> {
+    let methods: Vec<String> = args.methods.split(',').map(str::to_owned).collect();
+    Ok(args
+        .https
+        .iter()
+        .map(|u| HttpsGrant::new(u, &methods))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+fn fs_grants(args: &DevArgs) -> anyhow::Result<Vec<FsGrant>> {
+    let ops = args
+        .ops
+        .split(',')
+        .map(FsOp::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut grants = Vec::new();
+    for root in &args.fs {
+        let root = std::fs::canonicalize(root).with_context(|| {
+            format!(
+                "the fs root `{}` must be an existing directory",
+                root.display()
+            )
+        })?;
+        anyhow::ensure!(
+            root.is_dir(),
+            "the fs root `{}` is not a directory",
+            root.display()
+        );
+        let grant = FsGrant {
+            root,
+            ops: ops.clone(),
+        };
+        grant.validate()?;
+        grants.push(grant);
+    }
+    Ok(grants)
+}
+
+/// The grant set of this call, in the syntax of `.yoi/config.toml`.
+fn show_grants(
+    qid: &QualifiedId,
+    enablement: &Enablement,
+    dir: &std::path::Path,
+    manifest: &yoi_manifest::Manifest,
+) -> anyhow::Result<()> {
+    eprintln!(
+        "dev: calling {qid} {} {} (built from `{}`; not installed, no config written)",
+        enablement.version,
+        enablement.digest,
+        dir.display()
+    );
+    eprintln!("dev: granted for this call, and nothing else:");
+    let text = toml::to_string(&enablement.grants).context("cannot show the grants")?;
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        eprintln!("dev:   {line}");
+    }
+    for api in &manifest.permissions.host_apis {
+        let granted = match api {
+            yoi_manifest::HostApi::Https => !enablement.grants.https.is_empty(),
+            yoi_manifest::HostApi::Fs => !enablement.grants.fs.is_empty(),
+        };
+        if !granted {
+            eprintln!(
+                "dev: the manifest requests `{api}`, not granted here: its calls answer `denied` (grant with --{api})"
+            );
+        }
+    }
+    Ok(())
+}
+
+fn print_outcome(
+    tool: &str,
+    outcome: yoi_tools::CallOutcome,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let diagnostics = match &outcome.result {
+        Ok(o) => &o.diagnostics,
+        Err(e) => &e.diagnostics,
+    };
+    if !json {
+        for (stream, text) in [
+            ("stdout", &diagnostics.stdout),
+            ("stderr", &diagnostics.stderr),
+        ] {
+            for line in text.lines() {
+                eprintln!("plugin {stream}: {line}");
+            }
+        }
+    }
+    let duration_us = outcome.duration.as_micros() as u64;
+    match outcome.result {
+        Ok(out) => {
+            if json {
+                output::json(
+                    &json!({ "ok": true, "call_id": outcome.call_id, "duration_us": duration_us, "content": out.content, "diagnostics": out.diagnostics }),
+                )?;
+            } else {
+                let mut text = String::new();
+                for c in &out.content {
+                    match c {
+                        Content::Text { text: t } => text.push_str(t),
+                        Content::Json { json } => {
+                            text.push_str(&serde_json::to_string_pretty(json)?)
+                        }
+                    }
+                    text.push('\n');
+                }
+                output::print(&text)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            if json {
+                output::json(
+                    &json!({ "ok": false, "call_id": outcome.call_id, "duration_us": duration_us, "error": e }),
+                )?;
+            } else {
+                eprintln!(
+                    "error: tool `{tool}` failed: {}: {}",
+                    e.kind.as_str(),
+                    e.message
+                );
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
