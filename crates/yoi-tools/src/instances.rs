@@ -57,6 +57,8 @@ pub enum IngressError {
     NotFound(String),
     #[error("not granted: {0}")]
     NotGranted(String),
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
     #[error("the event body is larger than {MAX_EVENT_BYTES} bytes")]
     TooLarge,
     #[error("invalid event: {0}")]
@@ -71,6 +73,9 @@ pub enum IngressError {
 
 /// Where an event goes: one declared ingress.
 struct IngressSpec {
+    /// The sender check the enablement configures, if any; an error (an
+    /// unreadable secret) closes the ingress rather than opening it.
+    check: Option<Result<yoi_workspace::IngressCheck, String>>,
     kinds: Vec<String>,
     validator: Result<jsonschema::Validator, String>,
     granted: bool,
@@ -235,6 +240,11 @@ impl PluginInstanceRegistry {
                     (
                         g.name.clone(),
                         IngressSpec {
+                            check: resolved
+                                .enablement
+                                .ingress
+                                .get(&g.name)
+                                .map(|a| a.check().map_err(|e| e.to_string())),
                             kinds: g.event_kinds.clone(),
                             validator,
                             granted: resolved.ingresses.contains(&g.name),
@@ -355,13 +365,16 @@ impl PluginInstanceRegistry {
     }
 
     /// Check and accept one event; returns its id once it is recorded and
-    /// queued. `kind` may be omitted when the ingress declares one kind.
+    /// queued. `kind` may be omitted when the ingress declares one kind;
+    /// `header` looks up a request header (lowercase name) for the sender
+    /// check the enablement may configure.
     pub fn deliver(
         &self,
         plugin: &str,
         ingress: &str,
         kind: Option<&str>,
         body: &[u8],
+        header: &dyn Fn(&str) -> Option<String>,
     ) -> Result<String, IngressError> {
         let slot = self.find(plugin)?;
         let spec = slot.ingresses.get(ingress).ok_or_else(|| {
@@ -381,6 +394,15 @@ impl PluginInstanceRegistry {
             slot.counters.rejected.fetch_add(1, Ordering::Relaxed);
             e
         };
+        if let Some(check) = &spec.check {
+            let check = check.as_ref().map_err(|e| {
+                IngressError::Unavailable(format!("the ingress's sender check is broken: {e}"))
+            })?;
+            if body.len() > MAX_EVENT_BYTES {
+                return Err(reject(IngressError::TooLarge));
+            }
+            verify_sender(check, body, header).map_err(reject)?;
+        }
         if !spec.bucket.lock().unwrap_or_else(|e| e.into_inner()).take() {
             slot.counters.dropped.fetch_add(1, Ordering::Relaxed);
             return Err(IngressError::RateLimited);
@@ -611,6 +633,68 @@ impl Recorder {
     }
 }
 
+/// Check an event's signature or token, in constant time.
+fn verify_sender(
+    check: &yoi_workspace::IngressCheck,
+    body: &[u8],
+    header: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), IngressError> {
+    use subtle::ConstantTimeEq;
+    use yoi_workspace::IngressCheck;
+    let (name, expected) = match check {
+        IngressCheck::HmacSha256 { header, secret } => (
+            header,
+            format!("sha256={}", hex(&hmac_sha256(secret, body))).into_bytes(),
+        ),
+        IngressCheck::Token { header, token } => (header, token.clone()),
+    };
+    let given = header(name)
+        .ok_or_else(|| IngressError::Unauthorized(format!("the `{name}` header is missing")))?;
+    let given = match check {
+        IngressCheck::HmacSha256 { .. } => given.trim().to_ascii_lowercase(),
+        IngressCheck::Token { .. } => given,
+    };
+    if bool::from(given.as_bytes().ct_eq(&expected)) {
+        Ok(())
+    } else {
+        Err(IngressError::Unauthorized(format!(
+            "the `{name}` header does not match"
+        )))
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104).
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    const BLOCK: usize = 64;
+    let mut k = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let (mut ipad, mut opad) = ([0x36u8; BLOCK], [0x5cu8; BLOCK]);
+    for i in 0..BLOCK {
+        ipad[i] ^= k[i];
+        opad[i] ^= k[i];
+    }
+    let inner = Sha256::new()
+        .chain_update(ipad)
+        .chain_update(message)
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(opad)
+        .chain_update(inner)
+        .finalize();
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&outer);
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Delay before a failed step of a service is tried again.
 const SERVICE_RETRY: Duration = Duration::from_secs(1);
 
@@ -721,5 +805,27 @@ impl Drop for PluginInstanceRegistry {
         {
             s.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{hex, hmac_sha256};
+
+    #[test]
+    fn hmac_sha256_matches_rfc_4231() {
+        // Test case 2.
+        assert_eq!(
+            hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        // Test case 6: a key longer than the block.
+        assert_eq!(
+            hex(&hmac_sha256(
+                &[0xaa; 131],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
     }
 }

@@ -126,6 +126,128 @@ pub struct Enablement {
     #[serde(default)]
     #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub config: toml::Table,
+    /// How inbound events of each ingress (by name) must prove their sender.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ingress: BTreeMap<String, IngressAuth>,
+}
+
+/// A check every event of one ingress must pass before it is accepted, the
+/// way webhook senders sign their deliveries. The secret lives in a file of
+/// its own, never in `.yoi/config.toml`.
+///
+/// ```toml
+/// [plugins."project:webhook".ingress.receive]
+/// hmac_sha256_file = "/home/me/.config/yoi/webhook-secret"
+/// # header = "X-Hub-Signature-256"   # the default; value `sha256=<hex>`
+/// ```
+///
+/// or, for senders that can only repeat a shared token:
+///
+/// ```toml
+/// [plugins."project:webhook".ingress.receive]
+/// token_file = "/home/me/.config/yoi/webhook-token"
+/// # header = "X-Yoi-Ingress-Token"   # the default
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IngressAuth {
+    /// Absolute path of the shared secret: each event must carry the
+    /// HMAC-SHA256 of its exact body under that secret, as `sha256=<hex>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hmac_sha256_file: Option<PathBuf>,
+    /// Absolute path of a token each event must carry as is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_file: Option<PathBuf>,
+    /// The header that carries the signature or token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+}
+
+/// The check an [`IngressAuth`] describes, with its secret read.
+#[derive(Clone, PartialEq, Eq)]
+pub enum IngressCheck {
+    /// `header` carries `sha256=<hex of HMAC-SHA256(secret, body)>`.
+    HmacSha256 { header: String, secret: Vec<u8> },
+    /// `header` carries the token itself.
+    Token { header: String, token: Vec<u8> },
+}
+
+impl std::fmt::Debug for IngressCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IngressCheck::HmacSha256 { header, .. } => write!(f, "HmacSha256({header})"),
+            IngressCheck::Token { header, .. } => write!(f, "Token({header})"),
+        }
+    }
+}
+
+impl IngressAuth {
+    fn validate(&self, ingress: &str) -> Result<(), WorkspaceError> {
+        let bad = |message: String| WorkspaceError::BadGrant {
+            message: format!("ingress `{ingress}`: {message}"),
+        };
+        let path = match (&self.hmac_sha256_file, &self.token_file) {
+            (Some(p), None) | (None, Some(p)) => p,
+            _ => {
+                return Err(bad(
+                    "set exactly one of `hmac_sha256_file` and `token_file`".into(),
+                ));
+            }
+        };
+        if !path.is_absolute() {
+            return Err(bad(format!(
+                "the secret file `{}` must be an absolute path",
+                path.display()
+            )));
+        }
+        if let Some(h) = &self.header
+            && (h.is_empty()
+                || h.len() > 100
+                || !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            return Err(bad(format!(
+                "`{}` is not a header name",
+                yoi_manifest::bounded(h, 100)
+            )));
+        }
+        Ok(())
+    }
+
+    /// Read the secret and say what to check.
+    pub fn check(&self) -> Result<IngressCheck, WorkspaceError> {
+        let read = |path: &Path| -> Result<Vec<u8>, WorkspaceError> {
+            let bad = |message: String| WorkspaceError::BadGrant {
+                message: format!("ingress secret `{}`: {message}", path.display()),
+            };
+            let text = read_bounded_with(path, crate::MAX_SECRET_BYTES)
+                .map_err(|e| bad(e.to_string()))?
+                .ok_or_else(|| bad("the file does not exist".into()))?;
+            let secret = text.trim_end_matches(['\n', '\r']);
+            if secret.is_empty() {
+                return Err(bad("the file is empty".into()));
+            }
+            Ok(secret.as_bytes().to_vec())
+        };
+        let header = |default: &str| {
+            self.header
+                .clone()
+                .unwrap_or_else(|| default.to_owned())
+                .to_ascii_lowercase()
+        };
+        match (&self.hmac_sha256_file, &self.token_file) {
+            (Some(p), None) => Ok(IngressCheck::HmacSha256 {
+                header: header("x-hub-signature-256"),
+                secret: read(p)?,
+            }),
+            (None, Some(p)) => Ok(IngressCheck::Token {
+                header: header("x-yoi-ingress-token"),
+                token: read(p)?,
+            }),
+            _ => Err(WorkspaceError::BadGrant {
+                message: "set exactly one of `hmac_sha256_file` and `token_file`".into(),
+            }),
+        }
+    }
 }
 
 impl Config {
@@ -208,6 +330,9 @@ fn parse_enablement(value: toml::Value) -> Result<Enablement, String> {
         .try_into()
         .map_err(|e: toml::de::Error| yoi_manifest::bounded(&e.to_string(), 400))?;
     e.grants.validate().map_err(|e| e.to_string())?;
+    for (name, auth) in &e.ingress {
+        auth.validate(name).map_err(|e| e.to_string())?;
+    }
     Ok(e)
 }
 

@@ -47,7 +47,9 @@ impl ConfigEditor {
     }
 
     /// Write `enablement` for `qid`. An existing entry keeps its `config`
-    /// table (and its comments); pins, surfaces and grants are replaced.
+    /// table (and its comments) unless `enablement` sets one, and its
+    /// `ingress` sender checks unless `enablement` sets some; pins, surfaces
+    /// and grants are replaced.
     pub fn set_enablement(
         &mut self,
         qid: &QualifiedId,
@@ -71,7 +73,17 @@ impl ConfigEditor {
             .and_then(|e| e.as_table())
             .and_then(|t| t.get("config"))
             .cloned();
+        let old_ingress = plugins
+            .get(&key)
+            .and_then(|e| e.as_table())
+            .and_then(|t| t.get("ingress"))
+            .cloned();
         let mut entry = rendered.as_table().clone();
+        if enablement.ingress.is_empty()
+            && let Some(ingress) = old_ingress
+        {
+            entry.insert("ingress", ingress);
+        }
         entry.remove("config");
         entry.set_implicit(false);
         if let Some(grants) = entry.get_mut("grants").and_then(Item::as_table_mut) {
@@ -205,6 +217,7 @@ mod tests {
                 ..Grants::default()
             },
             config: toml::Table::new(),
+            ingress: Default::default(),
         }
     }
 

@@ -16,8 +16,8 @@ mod grants;
 mod resolve;
 mod source;
 
-pub use config::HttpsSettings;
 pub use config::{CONFIG_FILE, Config, Enablement};
+pub use config::{HttpsSettings, IngressAuth, IngressCheck};
 pub use diag::{Diagnostic, DiagnosticKind};
 pub use discover::{Discovered, Inventory, discover};
 pub use edit::ConfigEditor;

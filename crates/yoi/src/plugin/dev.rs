@@ -140,6 +140,7 @@ pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
         surfaces: vec![Surface::Tool],
         grants,
         config: toml::Table::new(),
+        ingress: Default::default(),
     };
     show_grants(&qid, &enablement, &built.dir, &manifest)?;
 

@@ -209,6 +209,7 @@ pub fn run_enable(ctx: &Context, args: EnableArgs) -> anyhow::Result<ExitCode> {
         surfaces,
         grants,
         config,
+        ingress: Default::default(),
     };
     let mut editor = ConfigEditor::open(&ctx.workspace)?;
     editor.set_enablement(&qid, &enablement)?;

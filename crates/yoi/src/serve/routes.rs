@@ -130,6 +130,7 @@ async fn ingress(
     State(instances): State<Arc<PluginInstanceRegistry>>,
     Path((plugin, name)): Path<(String, String)>,
     uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
     body: Body,
 ) -> Response {
     // `?kind=NAME`; kinds are plain names, so no decoding is needed (an
@@ -148,12 +149,19 @@ async fn ingress(
             );
         }
     };
-    match instances.deliver(&plugin, &name, kind, &bytes) {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    match instances.deliver(&plugin, &name, kind, &bytes, &header) {
         Ok(id) => json_response(StatusCode::ACCEPTED, &json!({"id": id, "queued": true})),
         Err(e) => {
             let status = match &e {
                 IngressError::NotFound(_) => StatusCode::NOT_FOUND,
                 IngressError::NotGranted(_) => StatusCode::FORBIDDEN,
+                IngressError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
                 IngressError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                 IngressError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 IngressError::Busy | IngressError::RateLimited => StatusCode::TOO_MANY_REQUESTS,

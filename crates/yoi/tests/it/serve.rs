@@ -1232,3 +1232,98 @@ fn an_ingress_over_its_rate_is_refused_and_nothing_accepted_is_lost() {
     server.signal(rustix::process::Signal::TERM);
     server.wait_for_exit();
 }
+
+/// HMAC-SHA256 as a webhook sender computes it, hex-encoded.
+fn sign(secret: &[u8], body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut k = [0u8; 64];
+    k[..secret.len()].copy_from_slice(secret);
+    let ipad: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
+    let opad: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
+    let inner = Sha256::new()
+        .chain_update(&ipad)
+        .chain_update(body)
+        .finalize();
+    let outer = Sha256::new()
+        .chain_update(&opad)
+        .chain_update(inner)
+        .finalize();
+    outer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn a_signed_ingress_accepts_only_correctly_signed_events() {
+    let env = Env::new();
+    enable_with(&env, "webhook", &["--ingresses", "receive"]);
+    let secret = env.path("webhook-secret");
+    std::fs::write(&secret, "s3cret-key\n").unwrap();
+    let config = env.ws().join(".yoi/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "{text}\n[plugins.\"project:webhook\".ingress.receive]\nhmac_sha256_file = {:?}\n",
+            secret.display().to_string()
+        ),
+    )
+    .unwrap();
+    // Re-enabling keeps the hand-written check.
+    ok(
+        &env,
+        &[
+            "plugin",
+            "enable",
+            "project:webhook",
+            "--ingresses",
+            "receive",
+        ],
+    );
+    assert!(
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .contains("hmac_sha256_file")
+    );
+
+    let server = Server::start(&env);
+    let url = server.url("/ingress/webhook/receive?kind=push");
+    let body = r#"{"summary": "signed"}"#;
+    let good = format!("sha256={}", sign(b"s3cret-key", body.as_bytes()));
+    let bad = format!("sha256={}", sign(b"other-key", body.as_bytes()));
+    let json = ("content-type", "application/json");
+    let r = send(Method::POST, &url, &[json], Some(body));
+    assert_eq!(r.status, 401, "{}", r.body);
+    let r = send(
+        Method::POST,
+        &url,
+        &[json, ("x-hub-signature-256", &bad)],
+        Some(body),
+    );
+    assert_eq!(r.status, 401, "{}", r.body);
+    // A signature over another body does not carry over.
+    let r = send(
+        Method::POST,
+        &url,
+        &[json, ("x-hub-signature-256", &good)],
+        Some(r#"{"summary": "tampered"}"#),
+    );
+    assert_eq!(r.status, 401, "{}", r.body);
+    let r = send(
+        Method::POST,
+        &url,
+        &[json, ("x-hub-signature-256", &good)],
+        Some(body),
+    );
+    assert_eq!(r.status, 202, "{}", r.body);
+    wait_for_plugin(&server, "project:webhook", "the signed event", |p| {
+        p["instance"]["events"]["handled"] == 1
+    });
+    let entry = plugin_status(&get(&server.url("/status"), &[]).json(), "project:webhook").clone();
+    assert_eq!(entry["instance"]["events"]["rejected"], 3, "{entry}");
+    server.signal(rustix::process::Signal::TERM);
+    server.wait_for_exit();
+    let r = env.yoi(&["history", "--json"]);
+    assert!(
+        !r.stdout.contains("s3cret"),
+        "the secret leaked into history"
+    );
+}
