@@ -9,6 +9,10 @@
 //!   is a `CallToolResult`, with `isError` for every failure.
 //! - A `notifications/cancelled` for a running call (or the end of the
 //!   connection) drops the call's future, which stops the guest.
+//! - Visible plugin events (accepted ingress events and what plugins emit in
+//!   response, service notices included) are exposed as one read-only
+//!   resource, [`EVENTS_URI`]: a client reads it when it chooses to. They are
+//!   never put into the results of tool calls.
 //! - A request that carries a progress token gets a `started` notification, one
 //!   every [`PROGRESS_INTERVAL`] while the call runs, and a final one whose
 //!   `progress` equals `total`.
@@ -19,9 +23,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, ErrorCode, Implementation, ListToolsResult,
-    PaginatedRequestParams, ProgressNotificationParam, ProgressToken, ServerCapabilities,
-    ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, ErrorCode, Implementation, ListResourcesResult,
+    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ProgressToken,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
+    ResourceContents, ServerCapabilities, ServerConfig, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, Peer, RoleServer, ServerHandler};
@@ -31,6 +36,11 @@ use yoi_tools::Session;
 use crate::convert;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The resource holding the workspace's recent visible plugin events.
+pub const EVENTS_URI: &str = "yoi://events";
+/// How many recent history events the events resource looks through.
+const EVENTS_WINDOW: usize = 500;
 
 /// How often a long call with a progress token reports that it is still running.
 pub const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
@@ -88,15 +98,20 @@ impl YoiMcp {
 
 impl ServerHandler for YoiMcp {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(
-                Implementation::new("yoi", env!("CARGO_PKG_VERSION")).with_title("yoi plugin host"),
-            )
-            .with_instructions(
-                "Tools of a yoi workspace: WebAssembly plugins that run sandboxed with only \
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new("yoi", env!("CARGO_PKG_VERSION")).with_title("yoi plugin host"),
+        )
+        .with_instructions(
+            "Tools of a yoi workspace: WebAssembly plugins that run sandboxed with only \
                  the grants the workspace gave them. Every call is recorded in the workspace \
                  history.",
-            )
+        )
     }
 
     async fn list_tools(
@@ -105,6 +120,57 @@ impl ServerHandler for YoiMcp {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         Ok(ListToolsResult::with_all_items(self.tools.to_vec()))
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(vec![
+            Resource::new(EVENTS_URI, "events")
+                .with_title("Plugin events")
+                .with_description(
+                    "Recent visible plugin events from the workspace history: accepted ingress \
+                     events and what plugins emitted in response (JSON, oldest first).",
+                )
+                .with_mime_type("application/json"),
+        ]))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        if request.uri != EVENTS_URI {
+            return Err(ErrorData::resource_not_found(
+                format!(
+                    "no resource `{}`; this server has `{EVENTS_URI}`",
+                    yoi_manifest::bounded(&request.uri, 200)
+                ),
+                None,
+            ));
+        }
+        let events = match self.session.history() {
+            None => Vec::new(),
+            Some(h) => h
+                .recent(EVENTS_WINDOW)
+                .map_err(|e| ErrorData::internal_error(e.to_string(), None))?
+                .into_iter()
+                .filter(|r| {
+                    matches!(
+                        r.kind,
+                        yoi_tools::EventKind::IngressEvent | yoi_tools::EventKind::Notification
+                    )
+                })
+                .collect(),
+        };
+        let text = serde_json::json!({ "events": events }).to_string();
+        Ok(ReadResourceResult::new(vec![
+            ResourceContents::text(text, EVENTS_URI).with_mime_type("application/json"),
+        ])
+        .into())
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {

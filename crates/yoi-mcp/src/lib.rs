@@ -23,6 +23,6 @@ mod handler;
 mod http;
 mod stdio;
 
-pub use handler::{PROGRESS_INTERVAL, YoiMcp};
+pub use handler::{EVENTS_URI, PROGRESS_INTERVAL, YoiMcp};
 pub use http::{HttpOptions, MCP_PATH, http_router};
 pub use stdio::{serve_io, serve_stdio};

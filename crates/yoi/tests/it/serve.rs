@@ -762,6 +762,15 @@ fn enable_with(env: &Env, id: &str, flags: &[&str]) {
 
 /// Call `tool` over MCP on `server` in a fresh MCP session.
 fn mcp_call(server: &Server, tool: &str, arguments: Value) -> Value {
+    mcp_request(
+        server,
+        "tools/call",
+        json!({"name": tool, "arguments": arguments}),
+    )
+}
+
+/// One MCP request in a fresh MCP session; returns the response message.
+fn mcp_request(server: &Server, method: &str, params: Value) -> Value {
     let init = post_mcp(server, &[], &initialize());
     assert_eq!(init.status, 200, "{}", init.body);
     let session = init.header("mcp-session-id").to_owned();
@@ -777,8 +786,7 @@ fn mcp_call(server: &Server, tool: &str, arguments: Value) -> Value {
     let r = post_mcp(
         server,
         &in_session,
-        &json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-                "params": {"name": tool, "arguments": arguments}}),
+        &json!({"jsonrpc": "2.0", "id": 2, "method": method, "params": params}),
     );
     assert_eq!(r.status, 200, "{}", r.body);
     let messages = sse_messages(&r.body);
@@ -852,6 +860,34 @@ fn counter_ticks_over_http_are_seen_by_a_tool_call_and_in_status_and_history() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+
+    // MCP clients see the events through the events resource, when they ask.
+    let listed = mcp_request(&server, "resources/list", json!({}));
+    assert_eq!(
+        listed["result"]["resources"][0]["uri"], "yoi://events",
+        "{listed}"
+    );
+    let read = mcp_request(&server, "resources/read", json!({"uri": "yoi://events"}));
+    let text = read["result"]["contents"][0]["text"].as_str().unwrap();
+    let events: Value = serde_json::from_str(text).unwrap();
+    let kinds: Vec<&Value> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["kind"])
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "ingress_event").count(),
+        4,
+        "{events}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "notification").count(),
+        4,
+        "{events}"
+    );
+    let missing = mcp_request(&server, "resources/read", json!({"uri": "yoi://nope"}));
+    assert!(missing["error"].is_object(), "{missing}");
 
     // A tool call in the same process sees the count the events produced.
     let answer = mcp_call(&server, "increment", json!({}));
