@@ -1,8 +1,11 @@
 //! `yoi plugin new NAME`: write a ready plugin project.
 //!
 //! The project is a cargo crate for `wasm32-wasip2` with a manifest that
-//! requests nothing but its one tool (deny by default), a typed tool written
-//! with `yoi-pdk`, unit tests and a README with the next steps. It builds
+//! requests nothing but its own surfaces (deny by default, no host APIs), a
+//! typed tool written with `yoi-pdk`, unit tests and a README with the next
+//! steps. `--template tool` is a tools-only plugin; `--template instance` a
+//! stateful one (`yoi:plugin/instance@1.0.0`) whose tool and ingress share
+//! one instance under `yoi serve`. It builds
 //! outside this repository: the PDK and the WIT it binds are written into
 //! `vendor/yoi-pdk/` from the yoi binary itself (or taken from a checkout with
 //! `--pdk-path`), and `Cargo.lock` pins the versions yoi's own examples use.
@@ -44,7 +47,7 @@ pub struct NewArgs {
     /// yoi checkout) instead of writing a copy into `vendor/yoi-pdk/`.
     #[arg(long, value_name = "PATH")]
     pub pdk_path: Option<PathBuf>,
-    /// Print `{"path": ..., "id": ..., "tool": ..., ...}`.
+    /// Print `{"path": ..., "id": ..., "template": ..., "tool": ..., ...}`.
     #[arg(long)]
     pub json: bool,
 }
@@ -53,7 +56,8 @@ pub struct NewArgs {
 pub enum Template {
     /// Tools only (`yoi:plugin/tool@1.0.0`): one typed tool.
     Tool,
-    /// A stateful instance with services and ingresses (`yoi:plugin/instance@1.0.0`); not available yet.
+    /// A stateful instance (`yoi:plugin/instance@1.0.0`): one typed tool and one
+    /// ingress sharing its state, run by `yoi serve`.
     Instance,
 }
 
@@ -65,6 +69,9 @@ struct Created {
     #[serde(rename = "crate")]
     crate_name: String,
     tool: String,
+    /// The ingress, for `--template instance`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ingress: Option<&'static str>,
     component: String,
     pdk: String,
 }
@@ -80,12 +87,6 @@ pub fn run(_ctx: &Context, args: NewArgs) -> anyhow::Result<ExitCode> {
                 "a plugin id is 1-{} of [a-z0-9._-] with no leading or trailing dot, e.g. `word-count`",
                 yoi_manifest::MAX_ID_LEN
             ),
-        ));
-    }
-    if args.template == Template::Instance {
-        return Err(hinted(
-            "the `instance` template is not available yet: yoi-pdk's support for the `yoi:plugin/instance@1.0.0` world (services, ingresses, state) is still being built",
-            "start from `--template tool`; tools-only plugins run today",
         ));
     }
     let names = template::Names::new(&args.name, &vendor::locked_names()?);
@@ -130,10 +131,13 @@ pub fn run(_ctx: &Context, args: NewArgs) -> anyhow::Result<ExitCode> {
             )
         }
     };
-    let mut files = template::render_tool(&names, &pdk, &dest)?;
+    let mut files = template::render(args.template, &names, &pdk, &dest)?;
     files.push((
         "Cargo.lock".into(),
-        vendor::project_lock(&names.crate_name)?,
+        vendor::project_lock(
+            &names.crate_name,
+            template::registry_dependencies(args.template),
+        )?,
     ));
     files.extend(pdk_files);
 
@@ -156,9 +160,10 @@ pub fn run(_ctx: &Context, args: NewArgs) -> anyhow::Result<ExitCode> {
     let created = Created {
         path: dest.clone(),
         id: names.id.clone(),
-        template: "tool",
+        template: args.template.name(),
         crate_name: names.crate_name.clone(),
         tool: names.tool.clone(),
+        ingress: (args.template == Template::Instance).then_some(template::INGRESS),
         component: names.component.clone(),
         pdk: pdk_label,
     };
@@ -166,15 +171,33 @@ pub fn run(_ctx: &Context, args: NewArgs) -> anyhow::Result<ExitCode> {
         output::json(&created)?;
     } else {
         output::print(&format!("{}\n", dest.display()))?;
-        eprintln!(
-            "created plugin `{}` with tool `{}`; next (also in README.md):\n  cd {}\n  cargo test\n  yoi plugin build\n  yoi plugin dev --tool {} --input '{{\"text\": \"hello world\"}}'",
-            names.id,
-            names.tool,
-            shell_word(&dest),
-            names.tool
-        );
+        match args.template {
+            Template::Tool => eprintln!(
+                "created plugin `{}` with tool `{}`; next (also in README.md):\n  cd {}\n  cargo test\n  yoi plugin build\n  yoi plugin dev --tool {} --input '{{\"text\": \"hello world\"}}'",
+                names.id,
+                names.tool,
+                shell_word(&dest),
+                names.tool
+            ),
+            Template::Instance => eprintln!(
+                "created plugin `{id}` with tool `{tool}` and ingress `{ingress}`; next (also in README.md):\n  cd {dir}\n  cargo test\n  yoi plugin build\n  yoi plugin install {id}-0.1.0.yoi-plugin\n  yoi plugin enable project:{id} --tools {tool} --ingresses {ingress}\n  yoi serve",
+                id = names.id,
+                tool = names.tool,
+                ingress = template::INGRESS,
+                dir = shell_word(&dest),
+            ),
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+impl Template {
+    fn name(self) -> &'static str {
+        match self {
+            Template::Tool => "tool",
+            Template::Instance => "instance",
+        }
+    }
 }
 
 /// `--pdk-path`: a directory holding the `yoi-pdk` crate. Returns the

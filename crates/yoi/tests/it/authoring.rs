@@ -1,6 +1,8 @@
 //! Plugin authoring as a new user meets it: `yoi plugin new` in a directory
 //! outside the repository, `cargo test`, `yoi plugin dev`, `yoi plugin build`,
-//! install, enable, call, history; the refusals of `yoi plugin new`; and the
+//! install, enable, call, history; the same for `--template instance` with an
+//! event posted to its ingress through `yoi serve` and the tool called over
+//! MCP in the same instance; the refusals of `yoi plugin new`; and the
 //! hand-described parts of `schemas/config.schema.json` against the parsers.
 //!
 //! The projects build with the real toolchain (cargo, rustup, the
@@ -10,8 +12,12 @@
 //! already use (so their crates are in the local cargo cache), and the test
 //! fails if cargo has to change it: nothing new may be resolved.
 
+use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
 
 use crate::support::{Env, Run};
 
@@ -28,9 +34,9 @@ fn target_dir() -> PathBuf {
     }
 }
 
-/// Run `program` in `cwd` with the isolated XDG directories of `env`, plus
-/// what the Rust toolchain needs from the real environment.
-fn run(env: &Env, cwd: &Path, program: &Path, args: &[&str]) -> Run {
+/// `program` in `cwd` with the isolated XDG directories of `env`, plus what
+/// the Rust toolchain needs from the real environment; stdout and stderr piped.
+fn command(env: &Env, cwd: &Path, program: &Path, args: &[&str]) -> Command {
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_default();
@@ -60,7 +66,12 @@ fn run(env: &Env, cwd: &Path, program: &Path, args: &[&str]) -> Run {
             cmd.env(var, value);
         }
     }
-    let out = cmd
+    cmd
+}
+
+/// Run `program` (see [`command`]) to its end.
+fn run(env: &Env, cwd: &Path, program: &Path, args: &[&str]) -> Run {
+    let out = command(env, cwd, program, args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
     Run {
@@ -280,6 +291,319 @@ fn from_plugin_new_to_a_call_in_history() {
     assert!(r.stdout.is_empty(), "{}", r.stdout);
 }
 
+/// `yoi serve --listen 127.0.0.1:0` in `ws`, killed if the test fails.
+struct Serve {
+    child: Child,
+    base: String,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+impl Serve {
+    /// Start it and wait (a liveness bound) for the address it prints.
+    fn start(env: &Env, ws: &Path) -> Serve {
+        let yoi = Path::new(env!("CARGO_BIN_EXE_yoi"));
+        let mut child = command(env, ws, yoi, &["serve", "--listen", "127.0.0.1:0"])
+            .spawn()
+            .unwrap();
+        let pipe = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stderr = std::thread::spawn(move || {
+            let mut log = String::new();
+            for line in std::io::BufReader::new(pipe).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.strip_prefix("yoi serve: listening on http://") {
+                    let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
+                }
+                log.push_str(&line);
+                log.push('\n');
+            }
+            log
+        });
+        match rx.recv_timeout(Duration::from_secs(180)) {
+            Ok(addr) => Serve {
+                child,
+                base: format!("http://{addr}"),
+                stderr,
+            },
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("yoi serve printed no address:\n{}", stderr.join().unwrap());
+            }
+        }
+    }
+
+    /// One HTTP request; returns the status and the body as JSON.
+    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, Value) {
+        // reqwest is built without a TLS provider and refuses to start without one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let url = format!("{}{path}", self.base);
+        runtime.block_on(async {
+            let mut req = reqwest::Client::new()
+                .request(method.parse().unwrap(), &url)
+                .timeout(Duration::from_secs(60));
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            let r = req.body(body.to_owned()).send().await.unwrap();
+            let status = r.status().as_u16();
+            let session = r
+                .headers()
+                .get("mcp-session-id")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let text = r.text().await.unwrap();
+            // An MCP answer may come as server-sent events: take the message
+            // with an `id`, and hand the session id back with it.
+            let mut value = serde_json::from_str(&text).unwrap_or_else(|_| {
+                text.lines()
+                    .filter_map(|l| l.strip_prefix("data:"))
+                    .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+                    .find(|m| m.get("id").is_some())
+                    .unwrap_or(Value::String(text.clone()))
+            });
+            if let (Some(session), Some(map)) = (session, value.as_object_mut()) {
+                map.insert("session".into(), Value::String(session));
+            }
+            (status, value)
+        })
+    }
+
+    /// Call `tool` over MCP (Streamable HTTP at `/mcp`) in a fresh session.
+    fn mcp_call(&self, tool: &str, arguments: Value) -> Value {
+        let headers = [
+            ("accept", "application/json, text/event-stream"),
+            ("content-type", "application/json"),
+        ];
+        let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "authoring-test", "version": "0"}}});
+        let (code, answer) = self.send("POST", "/mcp", &headers, &init.to_string());
+        assert_eq!(code, 200, "{answer}");
+        let session = answer["session"].as_str().unwrap().to_owned();
+        let headers = [
+            headers[0],
+            headers[1],
+            ("mcp-session-id", session.as_str()),
+            ("mcp-protocol-version", "2025-11-25"),
+        ];
+        let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+        self.send("POST", "/mcp", &headers, &initialized.to_string());
+        let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                          "params": {"name": tool, "arguments": arguments}});
+        let (code, answer) = self.send("POST", "/mcp", &headers, &call.to_string());
+        assert_eq!(code, 200, "{answer}");
+        answer
+    }
+
+    /// Poll `/status` until `done` holds for `plugin`'s entry (30 s at most).
+    fn wait_for(&self, plugin: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let (code, status) = self.send("GET", "/status", &[], "");
+            assert_eq!(code, 200, "{status}");
+            let entry = status["plugins"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["plugin"] == plugin)
+                .unwrap_or_else(|| panic!("{plugin} not in {status}"))
+                .clone();
+            if done(&entry) {
+                return entry;
+            }
+            assert!(Instant::now() < deadline, "still waiting: {entry}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGTERM, then wait (a liveness bound) for exit 0. Returns its stderr.
+    fn terminate(mut self) -> String {
+        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "yoi serve did not stop after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let log = std::mem::replace(&mut self.stderr, std::thread::spawn(String::new))
+            .join()
+            .unwrap();
+        assert!(status.success(), "yoi serve exited with {status}:\n{log}");
+        log
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[test]
+fn from_plugin_new_instance_to_an_event_through_serve() {
+    let env = Env::new();
+    let root = env.dir.path();
+    assert!(
+        !root.starts_with(repo().canonicalize().unwrap()),
+        "the project must be outside the repository"
+    );
+
+    let r = yoi(
+        &env,
+        root,
+        &[
+            "plugin",
+            "new",
+            "my-inbox",
+            "--template",
+            "instance",
+            "--json",
+        ],
+    );
+    ok(&r, "yoi plugin new --template instance");
+    let created = r.json();
+    assert_eq!(created["template"], "instance");
+    assert_eq!(created["tool"], "my-inbox");
+    assert_eq!(created["ingress"], "inbox");
+    let project = root.join("my-inbox");
+    let manifest = std::fs::read_to_string(project.join("plugin.toml")).unwrap();
+    assert!(manifest.contains("host_apis = []"), "{manifest}");
+    assert!(
+        manifest.contains("world = \"yoi:plugin/instance@1.0.0\""),
+        "{manifest}"
+    );
+    let lock = std::fs::read_to_string(project.join("Cargo.lock")).unwrap();
+
+    let r = cargo(&env, &project, &["test"]);
+    ok(&r, "cargo test");
+    assert!(r.stdout.contains("2 passed"), "{}", r.stdout);
+    ok(
+        &cargo(&env, &project, &["fmt", "--check"]),
+        "cargo fmt --check",
+    );
+
+    let r = yoi(&env, &project, &["plugin", "build"]);
+    ok(&r, "yoi plugin build");
+    let package = r.stdout.lines().next().unwrap().to_owned();
+    assert_eq!(
+        package,
+        project
+            .join("my-inbox-0.1.0.yoi-plugin")
+            .display()
+            .to_string()
+    );
+    assert_eq!(
+        std::fs::read_to_string(project.join("Cargo.lock")).unwrap(),
+        lock,
+        "cargo had to change the Cargo.lock that `yoi plugin new` wrote"
+    );
+
+    // Install and enable with the README's grants, in a separate workspace.
+    let ws = env.ws();
+    ok(&yoi(&env, &ws, &["plugin", "install", &package]), "install");
+    ok(
+        &yoi(
+            &env,
+            &ws,
+            &[
+                "plugin",
+                "enable",
+                "project:my-inbox",
+                "--tools",
+                "my-inbox",
+                "--ingresses",
+                "inbox",
+                "--config",
+                "keep=10",
+            ],
+        ),
+        "enable",
+    );
+
+    let server = Serve::start(&env, &ws);
+    let json_body = [("content-type", "application/json")];
+    let (code, accepted) = server.send(
+        "POST",
+        "/ingress/project:my-inbox/inbox",
+        &json_body,
+        r#"{"text": "hello"}"#,
+    );
+    assert_eq!(code, 202, "{accepted}");
+    let event_id = accepted["id"].as_str().unwrap().to_owned();
+    // The ingress's schema is the template's: an unknown field is refused.
+    let (code, refused) = server.send(
+        "POST",
+        "/ingress/project:my-inbox/inbox",
+        &json_body,
+        r#"{"txt": "hello"}"#,
+    );
+    assert_eq!(code, 422, "{refused}");
+
+    let entry = server.wait_for("project:my-inbox", |p| {
+        p["instance"]["events"]["handled"] == 1
+    });
+    assert_eq!(entry["instance"]["state"], "running", "{entry}");
+    assert_eq!(entry["instance"]["events"]["accepted"], 1, "{entry}");
+    assert_eq!(
+        entry["instance"]["plugin_status"],
+        json!({"received": 1, "kept": 1, "last": "hello"}),
+        "{entry}"
+    );
+
+    // The tool runs in the same instance: it sees the event, and clears.
+    let answer = server.mcp_call("my-inbox", json!({"clear": true}));
+    assert_eq!(
+        answer["result"]["structuredContent"],
+        json!({"received": 1, "messages": ["hello"]}),
+        "{answer}"
+    );
+    let entry = server.wait_for("project:my-inbox", |p| {
+        p["instance"]["plugin_status"]["kept"] == 0
+    });
+    assert_eq!(entry["instance"]["plugin_status"]["received"], 1);
+
+    let log = server.terminate();
+    assert!(log.contains("stopped"), "{log}");
+
+    let r = yoi(&env, &ws, &["history", "--json"]);
+    ok(&r, "yoi history");
+    let events = r.json()["events"].as_array().unwrap().clone();
+    let ingress = events
+        .iter()
+        .find(|e| e["kind"] == "ingress_event")
+        .unwrap_or_else(|| panic!("no ingress_event in {events:?}"));
+    assert_eq!(ingress["plugin"], "project:my-inbox");
+    let notice = events
+        .iter()
+        .find(|e| e["kind"] == "notification" && e["plugin"] == "project:my-inbox")
+        .unwrap_or_else(|| panic!("no notification in {events:?}"));
+    assert!(
+        notice["message"].as_str().unwrap().starts_with("received"),
+        "{notice}"
+    );
+    let data: Value = serde_json::from_str(notice["output"].as_str().unwrap()).unwrap();
+    assert_eq!(data, json!({"event": event_id, "received": 1}));
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "tool_result" && e["tool"] == "my-inbox"),
+        "{events:?}"
+    );
+}
+
 #[test]
 fn a_project_can_build_against_a_pdk_checkout() {
     let env = Env::new();
@@ -350,7 +674,7 @@ fn plugin_new_refuses_what_it_must_not_touch() {
     for bad in ["Word", "a b", ".dot", "dot.", "a/b", "", &"a".repeat(129)] {
         refused(&[bad], "is not a valid plugin id");
     }
-    refused(&["ok", "--template", "instance"], "not available yet");
+    refused(&["ok", "--template", "nope"], "invalid value 'nope'");
     refused(
         &["ok", "--pdk-path", root.to_str().unwrap()],
         "cannot read its Cargo.toml",

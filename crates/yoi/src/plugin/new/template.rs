@@ -9,6 +9,8 @@ use std::path::Path;
 
 use anyhow::bail;
 
+use super::Template;
+
 /// The `tool` template: path in the project -> text.
 const TOOL: [(&str, &str); 5] = [
     (
@@ -32,6 +34,36 @@ const TOOL: [(&str, &str); 5] = [
         include_str!("../../../../../templates/tool/gitignore.tmpl"),
     ),
 ];
+
+/// The `instance` template: path in the project -> text.
+const INSTANCE: [(&str, &str); 5] = [
+    (
+        "Cargo.toml",
+        include_str!("../../../../../templates/instance/Cargo.toml.tmpl"),
+    ),
+    (
+        "plugin.toml",
+        include_str!("../../../../../templates/instance/plugin.toml.tmpl"),
+    ),
+    (
+        "src/lib.rs",
+        include_str!("../../../../../templates/instance/src/lib.rs.tmpl"),
+    ),
+    (
+        "README.md",
+        include_str!("../../../../../templates/instance/README.md.tmpl"),
+    ),
+    (
+        ".gitignore",
+        include_str!("../../../../../templates/instance/gitignore.tmpl"),
+    ),
+];
+
+/// The `instance` template's ingress and its one event kind. Fixed names:
+/// an ingress is addressed through its plugin (`/ingress/{plugin}/{name}`),
+/// so it cannot clash with another plugin's.
+pub(super) const INGRESS: &str = "inbox";
+pub(super) const EVENT_KIND: &str = "message";
 
 /// Names derived from the plugin id.
 #[derive(Debug, Clone)]
@@ -148,14 +180,15 @@ pub(super) struct Pdk {
     pub readme_row: String,
 }
 
-/// Render the `tool` template.
-pub(super) fn render_tool(
+/// Render `template`: path in the project -> text.
+pub(super) fn render(
+    template: Template,
     names: &Names,
     pdk: &Pdk,
     project_dir: &Path,
 ) -> anyhow::Result<Vec<(String, String)>> {
     let workspace_json = serde_json::to_string(&project_dir.to_string_lossy())?;
-    let values: [(&str, &str); 7] = [
+    let values: [(&str, &str); 9] = [
         ("id", &names.id),
         ("crate", &names.crate_name),
         ("tool", &names.tool),
@@ -163,10 +196,26 @@ pub(super) fn render_tool(
         ("pdk_dependency", &pdk.dependency),
         ("pdk_row", &pdk.readme_row),
         ("workspace_json", &workspace_json),
+        ("ingress", INGRESS),
+        ("event_kind", EVENT_KIND),
     ];
-    TOOL.iter()
+    let files = match template {
+        Template::Tool => &TOOL,
+        Template::Instance => &INSTANCE,
+    };
+    files
+        .iter()
         .map(|(path, text)| Ok(((*path).to_owned(), fill(path, text, &values)?)))
         .collect()
+}
+
+/// The registry crates a project made from `template` depends on directly,
+/// besides `yoi-pdk`; its `Cargo.lock` pins them.
+pub(super) fn registry_dependencies(template: Template) -> &'static [&'static str] {
+    match template {
+        Template::Tool => &["serde"],
+        Template::Instance => &["serde", "serde_json"],
+    }
 }
 
 fn fill(path: &str, text: &str, values: &[(&str, &str)]) -> anyhow::Result<String> {
@@ -217,7 +266,13 @@ mod tests {
             dependency: "yoi-pdk = { path = \"vendor/yoi-pdk\" }".into(),
             readme_row: String::new(),
         };
-        let files = render_tool(&names("acme.search"), &pdk, Path::new("/p/q")).unwrap();
+        let files = render(
+            Template::Tool,
+            &names("acme.search"),
+            &pdk,
+            Path::new("/p/q"),
+        )
+        .unwrap();
         let get = |p: &str| &files.iter().find(|(path, _)| path == p).unwrap().1;
         let manifest = yoi_manifest::Manifest::from_toml_str(get("plugin.toml")).unwrap();
         assert_eq!(manifest.id, "acme.search");
@@ -234,6 +289,51 @@ mod tests {
         assert!(cargo["workspace"].is_table());
         assert!(get("src/lib.rs").contains("\"acme_search\" => count"));
         assert!(get("README.md").contains("\"--workspace\", \"/p/q\""));
+    }
+
+    #[test]
+    fn the_instance_template_renders_to_a_valid_manifest() {
+        let pdk = Pdk {
+            dependency: "yoi-pdk = { path = \"vendor/yoi-pdk\" }".into(),
+            readme_row: String::new(),
+        };
+        let files = render(
+            Template::Instance,
+            &names("acme.inbox"),
+            &pdk,
+            Path::new("/p/q"),
+        )
+        .unwrap();
+        let get = |p: &str| &files.iter().find(|(path, _)| path == p).unwrap().1;
+        let manifest = yoi_manifest::Manifest::from_toml_str(get("plugin.toml")).unwrap();
+        assert_eq!(manifest.id, "acme.inbox");
+        assert_eq!(manifest.tools[0].name, "acme_inbox");
+        assert_eq!(manifest.ingresses[0].name, INGRESS);
+        assert_eq!(manifest.ingresses[0].event_kinds, [EVENT_KIND]);
+        assert_eq!(manifest.permissions.tools, ["acme_inbox"]);
+        assert_eq!(manifest.permissions.ingresses, [INGRESS]);
+        assert!(manifest.permissions.host_apis.is_empty());
+        let cargo: toml::Table = get("Cargo.toml").parse().unwrap();
+        assert_eq!(cargo["package"]["name"].as_str(), Some("acme-inbox"));
+        let deps: Vec<&str> = cargo["dependencies"]
+            .as_table()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .filter(|d| *d != "yoi-pdk")
+            .collect();
+        assert_eq!(deps, registry_dependencies(Template::Instance));
+        assert!(get("src/lib.rs").contains("\"acme_inbox\" => read"));
+        assert!(
+            get("README.md").contains("--tools acme_inbox --ingresses inbox"),
+            "{}",
+            get("README.md")
+        );
+        // The two templates share their release profile.
+        assert_eq!(
+            get("Cargo.toml").split("[profile.release]").nth(1),
+            TOOL[0].1.split("[profile.release]").nth(1)
+        );
     }
 
     #[test]

@@ -257,8 +257,9 @@ pub(super) fn locked_names() -> anyhow::Result<BTreeSet<String>> {
 }
 
 /// A `Cargo.lock` for a project named `crate_name` that depends on `yoi-pdk`
-/// (by path) and `serde`, with exactly the versions of `examples/Cargo.lock`.
-pub(super) fn project_lock(crate_name: &str) -> anyhow::Result<String> {
+/// (by path) and on the registry crates `direct` (e.g. `serde`), with exactly
+/// the versions of `examples/Cargo.lock`.
+pub(super) fn project_lock(crate_name: &str, direct: &[&str]) -> anyhow::Result<String> {
     let all = read_lock()?;
     let registry: Vec<&Locked> = all.iter().filter(|p| p.source.is_some()).collect();
     // A dependency entry is `name`, `name version` or `name version (source)`.
@@ -279,10 +280,13 @@ pub(super) fn project_lock(crate_name: &str) -> anyhow::Result<String> {
         .iter()
         .find(|p| p.name == "yoi-pdk" && p.source.is_none())
         .context("examples/Cargo.lock has no yoi-pdk")?;
-    let serde = resolve("serde")?;
+    let direct: Vec<&Locked> = direct
+        .iter()
+        .map(|name| resolve(name))
+        .collect::<anyhow::Result<_>>()?;
 
     let mut closure: BTreeMap<(String, String), &Locked> = BTreeMap::new();
-    let mut todo: Vec<&Locked> = vec![serde];
+    let mut todo: Vec<&Locked> = direct.clone();
     for dep in &pdk.dependencies {
         todo.push(resolve(dep)?);
     }
@@ -345,7 +349,7 @@ pub(super) fn project_lock(crate_name: &str) -> anyhow::Result<String> {
                 .map(|d| resolve(d))
                 .collect::<anyhow::Result<_>>()?
         } else {
-            vec![serde]
+            direct.clone()
         };
         let mut specs: Vec<(String, String, String)> = resolved
             .iter()
@@ -455,7 +459,10 @@ mod tests {
 
     #[test]
     fn the_lockfile_pins_what_the_examples_use() {
-        let lock: toml::Table = project_lock("my-tool").unwrap().parse().unwrap();
+        let lock: toml::Table = project_lock("my-tool", &["serde"])
+            .unwrap()
+            .parse()
+            .unwrap();
         let packages = lock["package"].as_array().unwrap();
         let find = |name: &str| {
             packages
@@ -474,6 +481,20 @@ mod tests {
             find("wit-bindgen")["version"].as_str(),
             Some(wit_bindgen.version.as_str())
         );
+        let lock: toml::Table = project_lock("my-instance", &["serde", "serde_json"])
+            .unwrap()
+            .parse()
+            .unwrap();
+        let root = lock["package"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"].as_str() == Some("my-instance"))
+            .unwrap();
+        assert_eq!(
+            root["dependencies"],
+            toml::Value::Array(vec!["serde".into(), "serde_json".into(), "yoi-pdk".into()])
+        );
         // Only what the project needs: nothing of the examples themselves.
         assert!(packages.iter().all(|p| {
             let name = p["name"].as_str().unwrap();
@@ -483,7 +504,7 @@ mod tests {
 
     #[test]
     fn a_crate_named_like_a_dependency_is_refused() {
-        let err = project_lock("serde").unwrap_err();
+        let err = project_lock("serde", &["serde"]).unwrap_err();
         assert!(err.to_string().contains("dependencies"), "{err}");
     }
 }
