@@ -383,8 +383,8 @@ fn malformed_lines_are_ignored_and_the_server_keeps_serving() {
     assert_eq!(init["result"]["protocolVersion"], "2024-11-05");
     assert_eq!(
         init["result"]["capabilities"],
-        json!({"tools": {}}),
-        "only tools, no listChanged"
+        json!({"tools": {}, "resources": {}}),
+        "tools and the events resource, neither with listChanged or subscribe"
     );
     server.send_raw(r#"{"jsonrpc":"2.0","id":2,"method":"tools/list""#);
     server.send_raw("[1, 2, 3]");
