@@ -4,12 +4,15 @@
 //!   `target/yoi-plugins/<id>.yoi-plugin`.
 //! - `cargo xtask test`: fmt check, clippy `-D warnings`, then the whole suite.
 //! - `cargo xtask demo`: build everything, prepare `target/demo`, and run it.
+//! - `cargo xtask bench [--json FILE]`: build in release and run every
+//!   benchmark next to its baselines (see docs/performance.md).
 //! - `cargo xtask schemas`: write the JSON Schemas of `plugin.toml` and
 //!   `.yoi/config.toml` into `schemas/` (`--check`: fail if they are stale).
 //!
 //! xtask installs what it needs (wasm targets through rustup) rather than
 //! assuming the machine's state.
 
+mod bench;
 mod demo;
 mod examples;
 mod python;
@@ -28,6 +31,7 @@ fn main() -> anyhow::Result<()> {
     match command.as_str() {
         "examples" => examples::build_all().map(|_| ()),
         "test" => test::run(&args[1..]),
+        "bench" => bench::run(&args[1..]),
         "demo" => demo::run(),
         "schemas" => schemas::run(&args[1..]),
         "help" | "--help" | "-h" => {
@@ -47,6 +51,7 @@ fn usage() {
          commands:\n  \
          examples   build every example and fixture into target/yoi-plugins/\n  \
          test       fmt check, clippy -D warnings, and every test\n  \
+         bench      build in release and run every benchmark [--json FILE]\n  \
          demo       build everything, prepare target/demo, call a tool, show history\n  \
          schemas    write schemas/*.schema.json from the Rust types [--check: fail if stale]"
     );

@@ -1,6 +1,11 @@
 //! `cargo bench -p yoi-bench`: each yoi path next to its baseline in one run.
 //!
+//! Criterion's view of the in-process paths; `cargo xtask bench` runs the
+//! full report (with Extism, MCP and process figures) through the
+//! `yoi-bench` binary instead.
+//!
 //! - `native_echo_small`: the echo work as plain Rust (the floor).
+//! - `wasmtime_raw_warm` / `wasmtime_raw_fresh_pooling`: bare wasmtime (the engine's limit).
 //! - `warm_call_small` / `warm_call_64k`: registry + session + durable history, warm instance.
 //! - `warm_call_small_no_history`: the same without history.
 //! - `fresh_instance_call`: a new store and instance for every call.
@@ -10,6 +15,7 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use yoi_bench::raw::{Alloc, Flavor, RawEngine};
 use yoi_bench::{Bench, echo_input, fixture, native_echo, runtime};
 
 fn calls(c: &mut Criterion) {
@@ -23,6 +29,23 @@ fn calls(c: &mut Criterion) {
 
     c.bench_function("native_echo_small", |b| {
         b.iter(|| native_echo(black_box(&small)))
+    });
+
+    let package = fixture("echo");
+    let bare = RawEngine::new(package.artifact(), Flavor::Bare, Alloc::OnDemand).unwrap();
+    let mut instance = bare.instantiate().unwrap();
+    c.bench_function("wasmtime_raw_warm", |b| {
+        b.iter(|| instance.call(black_box(&small)).unwrap())
+    });
+    let pooled = RawEngine::new(package.artifact(), Flavor::Bare, Alloc::Pooling).unwrap();
+    c.bench_function("wasmtime_raw_fresh_pooling", |b| {
+        b.iter(|| {
+            pooled
+                .instantiate()
+                .unwrap()
+                .call(black_box(&small))
+                .unwrap()
+        })
     });
 
     let with_history = Bench::new(true);
@@ -58,7 +81,6 @@ fn calls(c: &mut Criterion) {
         })
     });
 
-    let package = fixture("echo");
     let cache = tempfile::tempdir().unwrap();
     let runtime_warm = runtime(cache.path());
     let plugin = runtime_warm.load("project:echo", &package).unwrap();
