@@ -333,9 +333,12 @@ impl PluginInstanceRegistry {
                 tokio::time::sleep(SUPERVISE_EVERY).await;
                 let Some(reg) = weak.upgrade() else { return };
                 for slot in &reg.slots {
-                    if let Ok(p) = reg.registry.plugin(slot.index).1
-                        && p.lifecycle().state == yoi_runtime::InstanceState::Failed
-                        && p.lifecycle().restart_in_ms.unwrap_or(0) == 0
+                    let Ok(p) = reg.registry.plugin(slot.index).1 else {
+                        continue;
+                    };
+                    let life = p.lifecycle();
+                    if life.state == yoi_runtime::InstanceState::Failed
+                        && life.restart_in_ms.unwrap_or(0) == 0
                     {
                         let _ = p.start().await;
                     }

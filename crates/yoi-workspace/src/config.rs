@@ -215,18 +215,8 @@ impl IngressAuth {
 
     /// Read the secret and say what to check.
     pub fn check(&self) -> Result<IngressCheck, WorkspaceError> {
-        let read = |path: &Path| -> Result<Vec<u8>, WorkspaceError> {
-            let bad = |message: String| WorkspaceError::BadGrant {
-                message: format!("ingress secret `{}`: {message}", path.display()),
-            };
-            let text = read_bounded_with(path, crate::MAX_SECRET_BYTES)
-                .map_err(|e| bad(e.to_string()))?
-                .ok_or_else(|| bad("the file does not exist".into()))?;
-            let secret = text.trim_end_matches(['\n', '\r']);
-            if secret.is_empty() {
-                return Err(bad("the file is empty".into()));
-            }
-            Ok(secret.as_bytes().to_vec())
+        let read = |path: &Path| {
+            crate::grants::read_secret(path, "ingress secret").map(String::into_bytes)
         };
         let header = |default: &str| {
             self.header

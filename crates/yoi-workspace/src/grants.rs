@@ -141,18 +141,25 @@ impl SecretHeader {
 
     /// Read the value: the file's text without its trailing line break.
     pub fn read_value(&self) -> Result<String, WorkspaceError> {
-        let bad = |message: String| WorkspaceError::BadGrant {
-            message: format!(
-                "secret for `{}` in `{}`: {message}",
-                self.header,
-                self.file.display()
-            ),
-        };
-        let text = crate::config::read_bounded_with(&self.file, MAX_SECRET_BYTES)
-            .map_err(|e| bad(e.to_string()))?
-            .ok_or_else(|| bad("the file does not exist".into()))?;
-        Ok(text.trim_end_matches(['\n', '\r']).to_owned())
+        read_secret(&self.file, &format!("secret for `{}`", self.header))
     }
+}
+
+/// Read a secret file: at most [`MAX_SECRET_BYTES`] of UTF-8, without its
+/// trailing line break, and not empty. Errors name `what` and the path,
+/// never the contents.
+pub(crate) fn read_secret(path: &std::path::Path, what: &str) -> Result<String, WorkspaceError> {
+    let bad = |message: String| WorkspaceError::BadGrant {
+        message: format!("{what} in `{}`: {message}", path.display()),
+    };
+    let text = crate::config::read_bounded_with(path, MAX_SECRET_BYTES)
+        .map_err(|e| bad(e.to_string()))?
+        .ok_or_else(|| bad("the file does not exist".into()))?;
+    let secret = text.trim_end_matches(['\n', '\r']);
+    if secret.is_empty() {
+        return Err(bad("the file is empty".into()));
+    }
+    Ok(secret.to_owned())
 }
 
 /// An [`HttpsGrant`] parsed into its parts.

@@ -27,8 +27,7 @@ use yoi_manifest::Surface;
 use yoi_runtime::Content;
 use yoi_tools::{History, Session, ToolRegistry};
 use yoi_workspace::{
-    Config, Discovered, Enablement, FsGrant, FsOp, Grants, HttpsGrant, Inventory, NameGrant,
-    QualifiedId, Source, Status,
+    Config, Discovered, Enablement, Grants, Inventory, NameGrant, QualifiedId, Source, Status,
 };
 
 use crate::context::Context;
@@ -74,8 +73,8 @@ pub struct DevArgs {
 pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
     // Everything that can be refused without building is refused first.
     let config = ctx.config()?;
-    let grants_https = https_grants(&args)?;
-    let grants_fs = fs_grants(&args)?;
+    let grants_https = super::enable::https_grants(&args.https, &args.methods)?;
+    let grants_fs = super::enable::fs_grants(&args.fs, &args.ops)?;
     let input = read_input(args.input.clone())?;
 
     let Some(built) = build::build(&args.dir)? else {
@@ -216,45 +215,6 @@ fn read_input(input: Option<String>) -> anyhow::Result<String> {
     Ok(buf)
 }
 
-fn https_grants(args: &DevArgs) -> anyhow::Result<Vec<HttpsGrant>> {
-    let methods: Vec<String> = args.methods.split(',').map(str::to_owned).collect();
-    Ok(args
-        .https
-        .iter()
-        .map(|u| HttpsGrant::new(u, &methods))
-        .collect::<Result<Vec<_>, _>>()?)
-}
-
-fn fs_grants(args: &DevArgs) -> anyhow::Result<Vec<FsGrant>> {
-    let ops = args
-        .ops
-        .split(',')
-        .map(FsOp::parse)
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut grants = Vec::new();
-    for root in &args.fs {
-        let root = std::fs::canonicalize(root).with_context(|| {
-            format!(
-                "the fs root `{}` must be an existing directory",
-                root.display()
-            )
-        })?;
-        anyhow::ensure!(
-            root.is_dir(),
-            "the fs root `{}` is not a directory",
-            root.display()
-        );
-        let grant = FsGrant {
-            root,
-            ops: ops.clone(),
-        };
-        grant.validate()?;
-        grants.push(grant);
-    }
-    Ok(grants)
-}
-
-/// The grant set of this call, in the syntax of `.yoi/config.toml`.
 fn show_grants(
     qid: &QualifiedId,
     enablement: &Enablement,

@@ -69,6 +69,46 @@ pub struct UpdateArgs {
     pub json: bool,
 }
 
+/// `--https URL... --methods M,..` as grants; one parser for every command
+/// that grants outbound HTTP(S).
+pub(crate) fn https_grants(urls: &[String], methods: &str) -> anyhow::Result<Vec<HttpsGrant>> {
+    let methods: Vec<String> = methods.split(',').map(str::to_owned).collect();
+    Ok(urls
+        .iter()
+        .map(|u| HttpsGrant::new(u, &methods))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// `--fs ROOT... --ops OP,..` as grants: each root an existing directory,
+/// canonicalized so the grant names what the path means now.
+pub(crate) fn fs_grants(roots: &[PathBuf], ops: &str) -> anyhow::Result<Vec<FsGrant>> {
+    let ops = ops
+        .split(',')
+        .map(FsOp::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut grants = Vec::new();
+    for root in roots {
+        let root = std::fs::canonicalize(root).with_context(|| {
+            format!(
+                "the fs root `{}` must be an existing directory",
+                root.display()
+            )
+        })?;
+        anyhow::ensure!(
+            root.is_dir(),
+            "the fs root `{}` is not a directory",
+            root.display()
+        );
+        let grant = FsGrant {
+            root,
+            ops: ops.clone(),
+        };
+        grant.validate()?;
+        grants.push(grant);
+    }
+    Ok(grants)
+}
+
 fn split(list: &Option<String>) -> NameGrant {
     NameGrant(
         list.iter()
@@ -142,35 +182,8 @@ pub fn run_enable(ctx: &Context, args: EnableArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let manifest = package.manifest();
-    let methods: Vec<String> = args.methods.split(',').map(str::to_owned).collect();
-    let https = args
-        .https
-        .iter()
-        .map(|u| HttpsGrant::new(u, &methods))
-        .collect::<Result<Vec<_>, _>>()?;
-    let ops = args
-        .ops
-        .split(',')
-        .map(FsOp::parse)
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut fs = Vec::new();
-    for root in &args.fs {
-        let root = std::fs::canonicalize(root).with_context(|| {
-            format!(
-                "the fs root `{}` must be an existing directory",
-                root.display()
-            )
-        })?;
-        anyhow::ensure!(
-            root.is_dir(),
-            "the fs root `{}` is not a directory",
-            root.display()
-        );
-        fs.push(FsGrant {
-            root,
-            ops: ops.clone(),
-        });
-    }
+    let https = https_grants(&args.https, &args.methods)?;
+    let fs = fs_grants(&args.fs, &args.ops)?;
     let grants = Grants {
         tools: split(&args.tools),
         services: split(&args.services),
