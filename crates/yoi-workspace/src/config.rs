@@ -446,4 +446,94 @@ digest = "{DIGEST}"
         let c = parse(text).unwrap();
         assert!(c.plugins["user:x"].is_err());
     }
+
+    /// The error of entry `user:x` with `extra` appended to it.
+    fn entry_error(extra: &str) -> String {
+        let text =
+            format!("[plugins.\"user:x\"]\nversion = \"1.0.0\"\ndigest = \"{DIGEST}\"\n{extra}");
+        parse(&text).unwrap().plugins["user:x"]
+            .clone()
+            .expect_err("the entry should be rejected")
+    }
+
+    #[test]
+    fn bad_ingress_checks_reject_the_entry() {
+        let both =
+            "[plugins.\"user:x\".ingress.hook]\nhmac_sha256_file = \"/a\"\ntoken_file = \"/b\"\n";
+        assert!(
+            entry_error(both).contains("exactly one"),
+            "{}",
+            entry_error(both)
+        );
+        let neither = "[plugins.\"user:x\".ingress.hook]\nheader = \"X-Sig\"\n";
+        assert!(entry_error(neither).contains("exactly one"));
+        let relative = "[plugins.\"user:x\".ingress.hook]\ntoken_file = \"token\"\n";
+        assert!(entry_error(relative).contains("absolute"));
+        let header = "[plugins.\"user:x\".ingress.hook]\ntoken_file = \"/t\"\nheader = \"X Sig\"\n";
+        assert!(entry_error(header).contains("not a header name"));
+        let unknown = "[plugins.\"user:x\".ingress.hook]\ntoken_file = \"/t\"\nsalt = 1\n";
+        assert!(entry_error(unknown).contains("salt"));
+    }
+
+    #[test]
+    fn bad_https_secrets_reject_the_entry() {
+        let grant = "[[plugins.\"user:x\".grants.https]]\nurl = \"https://a.example/\"\nmethods = [\"GET\"]\n";
+        let name = format!(
+            "{grant}[[plugins.\"user:x\".grants.https.secrets]]\nheader = \"Bad Name\"\nfile = \"/s\"\n"
+        );
+        assert!(entry_error(&name).contains("not a valid header name"));
+        let relative = format!(
+            "{grant}[[plugins.\"user:x\".grants.https.secrets]]\nheader = \"Authorization\"\nfile = \"s\"\n"
+        );
+        assert!(entry_error(&relative).contains("absolute"));
+    }
+
+    #[test]
+    fn a_bad_https_section_is_an_error_for_the_workspace() {
+        let relative = parse("[https]\nextra_roots = [\"ca.pem\"]\n").unwrap_err();
+        assert!(relative.to_string().contains("absolute"), "{relative}");
+        let unknown = parse("[https]\nroots = []\n").unwrap_err();
+        assert!(unknown.to_string().contains("roots"), "{unknown}");
+        let ok = parse("[https]\nextra_roots = [\"/ca.pem\"]\nbuiltin_roots = false\n").unwrap();
+        assert!(!ok.https.builtin_roots);
+    }
+
+    #[test]
+    fn secrets_are_read_bounded_and_never_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = |path: &Path| IngressAuth {
+            hmac_sha256_file: Some(path.to_path_buf()),
+            token_file: None,
+            header: None,
+        };
+        let missing = auth(&dir.path().join("nope")).check().unwrap_err();
+        assert!(missing.to_string().contains("does not exist"), "{missing}");
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, "\n").unwrap();
+        assert!(
+            auth(&empty)
+                .check()
+                .unwrap_err()
+                .to_string()
+                .contains("empty")
+        );
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![b'k'; crate::MAX_SECRET_BYTES as usize + 1]).unwrap();
+        assert!(
+            auth(&big)
+                .check()
+                .unwrap_err()
+                .to_string()
+                .contains("larger than")
+        );
+        let good = dir.path().join("good");
+        std::fs::write(&good, "key\n").unwrap();
+        match auth(&good).check().unwrap() {
+            IngressCheck::HmacSha256 { header, secret } => {
+                assert_eq!(header, "x-hub-signature-256");
+                assert_eq!(secret, b"key");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
