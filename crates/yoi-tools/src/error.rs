@@ -7,6 +7,8 @@ pub enum ToolsError {
         path: String,
         source: rusqlite::Error,
     },
+    #[error("history `{path}` is not keeping up ({reason}); the event was not recorded")]
+    Behind { path: String, reason: String },
     #[error("cannot create `{path}`: {source}")]
     Io {
         path: String,

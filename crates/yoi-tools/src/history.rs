@@ -1,18 +1,39 @@
 //! The durable, append-only history of a workspace (`.yoi/history.db`).
 //!
-//! SQLite in WAL mode. Each event is one row, inserted in its own
-//! transaction before the caller sees the outcome. With `synchronous=NORMAL`
-//! (the WAL default recommended by SQLite) a committed event survives a crash
-//! or kill of the yoi process; an operating-system crash or power loss can
-//! lose the most recent events but never corrupts the database. Inputs and
-//! outputs are recorded bounded to [`MAX_RECORDED_BYTES`] (with a marker).
+//! An event is durable before [`History::append`] returns: it is written,
+//! with one `write(2)`, to this process's log under `.yoi/history.db-log/`
+//! (see [`log`]). A background writer then commits events to SQLite (WAL
+//! mode, `synchronous=NORMAL`) in batches, one transaction per batch, and
+//! empties the log. So a tool call costs a file append, not a database
+//! commit, and concurrent calls do not queue behind each other's commits.
+//!
+//! What is guaranteed:
+//! - An event appended before the process is killed (or panics, or exits
+//!   without closing the history) is not lost: the next process that opens
+//!   the history, or a running one within about a second, finds the log of
+//!   the dead process and copies it into the database.
+//! - Readers in this process ([`History::recent`], [`History::count`]) see
+//!   every event this process appended, and what other processes' logs hold
+//!   when they read.
+//! - An operating-system crash or power loss can lose the most recent
+//!   events (as with SQLite's `synchronous=NORMAL`), never corrupt earlier
+//!   ones: a frame cut off by the crash fails its checksum and ends the log.
+//!
+//! Ids are unique across processes (each writer reserves a block of ids in
+//! the database) and increase within a process; events are listed in time
+//! order. Inputs and outputs are recorded bounded to [`MAX_RECORDED_BYTES`]
+//! (with a marker).
 
-use std::path::Path;
-use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+mod log;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
+
+use self::log::Log;
 
 use crate::ToolsError;
 
@@ -36,22 +57,28 @@ CREATE TABLE IF NOT EXISTS events (
     duration_us INTEGER
 );
 CREATE INDEX IF NOT EXISTS events_call ON events(call_id);
+CREATE INDEX IF NOT EXISTS events_time ON events(ts_ms, id);
+CREATE TABLE IF NOT EXISTS id_blocks (
+    k    INTEGER PRIMARY KEY,
+    next INTEGER NOT NULL
+);
 ";
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[repr(u8)]
 pub enum EventKind {
     /// A tool was called (recorded before it runs).
-    ToolCall,
+    ToolCall = 0,
     /// The call returned a result.
-    ToolResult,
+    ToolResult = 1,
     /// The call ended in an error (guest error, sandbox stop, or refusal).
-    ToolError,
+    ToolError = 2,
     /// An ingress event was accepted.
-    IngressEvent,
+    IngressEvent = 3,
     /// A plugin emitted a visible notification.
-    Notification,
+    Notification = 4,
 }
 
 impl EventKind {
@@ -63,6 +90,18 @@ impl EventKind {
             EventKind::IngressEvent => "ingress_event",
             EventKind::Notification => "notification",
         }
+    }
+
+    fn from_u8(n: u8) -> Option<EventKind> {
+        [
+            EventKind::ToolCall,
+            EventKind::ToolResult,
+            EventKind::ToolError,
+            EventKind::IngressEvent,
+            EventKind::Notification,
+        ]
+        .get(usize::from(n))
+        .copied()
     }
 
     fn parse(s: &str) -> EventKind {
@@ -119,15 +158,83 @@ pub struct Record {
     pub duration_us: Option<i64>,
 }
 
-/// The history database.
+/// One event as stored: what the log carries and the database receives.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Row {
+    id: i64,
+    ts_ms: i64,
+    kind: EventKind,
+    call_id: Option<i64>,
+    duration_us: Option<i64>,
+    session: String,
+    tool: Option<String>,
+    plugin: Option<String>,
+    digest: Option<String>,
+    input: Option<String>,
+    output: Option<String>,
+    error_kind: Option<String>,
+    message: Option<String>,
+}
+
+/// Ids handed out per reservation. Each writer reserves a block of ids in
+/// the database and numbers its events from it without asking again.
+const ID_BLOCK: i64 = 1024;
+/// Bytes of events waiting for the writer before appends wait for room.
+const MAX_PENDING: usize = 64 << 20;
+/// How long the writer lets events gather before committing them, unless a
+/// reader is waiting or [`BATCH_BYTES`] have gathered. Events are durable in
+/// the log meanwhile; this only delays when other processes' readers see
+/// them without reading the log.
+const BATCH_WINDOW: Duration = Duration::from_millis(2);
+const BATCH_BYTES: usize = 1 << 20;
+/// How long a reader or a full queue waits for the writer.
+const WAIT: Duration = Duration::from_secs(5);
+/// How often the writer looks for logs left by processes that are gone.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// The history of a workspace.
 #[derive(Debug)]
 pub struct History {
-    conn: Mutex<Connection>,
+    shared: Arc<Shared>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Debug)]
+struct Shared {
     path: String,
+    /// The log directory; `None` for an in-memory history.
+    log_dir: Option<PathBuf>,
+    conn: Mutex<Connection>,
+    state: Mutex<State>,
+    /// Wakes the writer: events are pending, or the history is closing.
+    work: Condvar,
+    /// Wakes readers and appenders: the writer has committed a batch.
+    committed: Condvar,
+}
+
+#[derive(Debug)]
+struct State {
+    /// Created on the first append, so that a reader leaves no log behind.
+    log: Option<Log>,
+    next_id: i64,
+    block_end: i64,
+    last_ts: i64,
+    /// Frames (see [`log`]) appended and not yet committed, oldest first.
+    pending: Vec<u8>,
+    /// The last id appended, and the last id the database holds.
+    appended: i64,
+    ingested: i64,
+    /// A reader is waiting: commit without waiting for the batch window.
+    hurry: bool,
+    /// Why the last commit failed, while it keeps failing.
+    failing: Option<String>,
+    closing: bool,
 }
 
 impl History {
-    /// Open (creating if needed) the database at `path`.
+    /// Open (creating if needed) the database at `path`, with its log
+    /// directory `<path>-log/` next to it. Logs left there by processes that
+    /// are gone are copied into the database first.
     pub fn open(path: &Path) -> Result<History, ToolsError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|source| ToolsError::Io {
@@ -140,19 +247,27 @@ impl History {
             path: shown.clone(),
             source,
         })?;
-        History::init(conn, shown)
+        let mut log_dir = path.as_os_str().to_owned();
+        log_dir.push("-log");
+        let history = History::init(conn, shown, Some(PathBuf::from(log_dir)))?;
+        history.shared.sweep();
+        Ok(history)
     }
 
-    /// An in-memory history (tests, benchmarks, `--no-history` runs).
+    /// An in-memory history (tests, benchmarks, `plugin dev --no-history`).
     pub fn in_memory() -> Result<History, ToolsError> {
         let conn = Connection::open_in_memory().map_err(|source| ToolsError::History {
             path: ":memory:".into(),
             source,
         })?;
-        History::init(conn, ":memory:".into())
+        History::init(conn, ":memory:".into(), None)
     }
 
-    fn init(conn: Connection, path: String) -> Result<History, ToolsError> {
+    fn init(
+        conn: Connection,
+        path: String,
+        log_dir: Option<PathBuf>,
+    ) -> Result<History, ToolsError> {
         let err = |source| ToolsError::History {
             path: path.clone(),
             source,
@@ -161,58 +276,123 @@ impl History {
             .map_err(err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(err)?;
+        conn.busy_timeout(WAIT).map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
-        Ok(History {
-            conn: Mutex::new(conn),
+        let shared = Arc::new(Shared {
             path,
+            log_dir,
+            conn: Mutex::new(conn),
+            state: Mutex::new(State {
+                log: None,
+                next_id: 0,
+                block_end: 0,
+                last_ts: 0,
+                pending: Vec::new(),
+                appended: 0,
+                ingested: 0,
+                hurry: false,
+                failing: None,
+                closing: false,
+            }),
+            work: Condvar::new(),
+            committed: Condvar::new(),
+        });
+        let writer = {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name("yoi-history".into())
+                .spawn(move || shared.write_loop())
+                .map_err(|source| ToolsError::Io {
+                    path: "the history writer thread".into(),
+                    source,
+                })?
+        };
+        Ok(History {
+            shared,
+            writer: Some(writer),
         })
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Append one event; returns its id.
+    ///
+    /// When this returns, the event is in this process's log: it survives
+    /// the process being killed. It reaches the database a moment later.
     pub fn append(&self, e: &Event<'_>) -> Result<i64, ToolsError> {
-        let conn = self.lock();
-        let bounded = |s: Option<&str>| s.map(bound);
-        conn.prepare_cached(
-            "INSERT INTO events (ts_ms, session, kind, call_id, tool, plugin, digest, input, output, error_kind, message, duration_us)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )
-        .and_then(|mut stmt| {
-            stmt.execute(params![
-                now_ms(),
-                e.session,
-                e.kind.unwrap_or(EventKind::Notification).as_str(),
-                e.call_id,
-                e.tool,
-                e.plugin,
-                e.digest,
-                bounded(e.input),
-                bounded(e.output),
-                e.error_kind,
-                bounded(e.message),
-                e.duration_us.map(|d| d as i64),
-            ])
-        })
-        .map_err(|source| ToolsError::History { path: self.path.clone(), source })?;
-        Ok(conn.last_insert_rowid())
+        let shared = &*self.shared;
+        let mut state = shared.lock_state();
+        if state.pending.len() >= MAX_PENDING {
+            let (s, _) = shared
+                .committed
+                .wait_timeout_while(state, WAIT, |s| s.pending.len() >= MAX_PENDING)
+                .unwrap_or_else(|e| e.into_inner());
+            state = s;
+            if state.pending.len() >= MAX_PENDING {
+                return Err(ToolsError::Behind {
+                    path: shared.path.clone(),
+                    reason: state
+                        .failing
+                        .clone()
+                        .unwrap_or_else(|| "it is too slow".into()),
+                });
+            }
+        }
+        if state.next_id == state.block_end {
+            let start = shared.reserve_ids()?;
+            state.next_id = start;
+            state.block_end = start + ID_BLOCK;
+        }
+        if state.log.is_none()
+            && let Some(dir) = &shared.log_dir
+        {
+            state.log = Some(Log::create(dir).map_err(|source| ToolsError::Io {
+                path: dir.display().to_string(),
+                source,
+            })?);
+        }
+        let id = state.next_id;
+        let ts_ms = now_ms().max(state.last_ts);
+        let start = state.pending.len();
+        log::frame(&mut state.pending, id, ts_ms, e);
+        if let Some(log) = &state.log
+            && let Err(source) = log.write(&state.pending[start..])
+        {
+            state.pending.truncate(start);
+            return Err(ToolsError::Io {
+                path: shared
+                    .log_dir
+                    .as_deref()
+                    .unwrap_or(Path::new(""))
+                    .display()
+                    .to_string(),
+                source,
+            });
+        }
+        state.next_id += 1;
+        state.last_ts = ts_ms;
+        state.appended = id;
+        // The writer sleeps while nothing is pending and lets a batch gather
+        // once something is: wake it for the first event and a full batch.
+        let wake = start == 0 || (start < BATCH_BYTES && state.pending.len() >= BATCH_BYTES);
+        drop(state);
+        if wake {
+            shared.work.notify_one();
+        }
+        Ok(id)
     }
 
-    /// The most recent `limit` events, oldest first.
+    /// The most recent `limit` events, oldest first, including everything
+    /// this process has appended and what other processes' logs hold.
     pub fn recent(&self, limit: usize) -> Result<Vec<Record>, ToolsError> {
-        let conn = self.lock();
+        self.shared.catch_up();
+        let conn = self.shared.lock_conn();
         let err = |source| ToolsError::History {
-            path: self.path.clone(),
+            path: self.shared.path.clone(),
             source,
         };
         let mut stmt = conn
             .prepare_cached(
                 "SELECT id, ts_ms, session, kind, call_id, tool, plugin, digest, input, output, error_kind, message, duration_us
-                 FROM events ORDER BY id DESC LIMIT ?1",
+                 FROM events ORDER BY ts_ms DESC, id DESC LIMIT ?1",
             )
             .map_err(err)?;
         let rows = stmt
@@ -239,28 +419,235 @@ impl History {
         Ok(out)
     }
 
-    /// Number of events stored.
+    /// Number of events stored, as [`History::recent`] sees them.
     pub fn count(&self) -> Result<i64, ToolsError> {
-        self.lock()
+        self.shared.catch_up();
+        self.shared
+            .lock_conn()
             .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
             .optional()
             .map(|n| n.unwrap_or(0))
             .map_err(|source| ToolsError::History {
-                path: self.path.clone(),
+                path: self.shared.path.clone(),
                 source,
             })
     }
 }
 
-fn bound(s: &str) -> String {
-    if s.len() <= MAX_RECORDED_BYTES {
-        return s.to_owned();
+impl Drop for History {
+    /// Commit what is pending, then remove the log. If the database cannot
+    /// take it, the log stays and the next process to open the history
+    /// copies it in.
+    fn drop(&mut self) {
+        self.shared.lock_state().closing = true;
+        self.shared.work.notify_one();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+        let mut state = self.shared.lock_state();
+        if state.pending.is_empty()
+            && state.failing.is_none()
+            && let Some(log) = state.log.take()
+        {
+            log.remove();
+        }
     }
-    let mut end = MAX_RECORDED_BYTES;
-    while !s.is_char_boundary(end) {
-        end -= 1;
+}
+
+impl Shared {
+    fn lock_state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
-    format!("{}…[{} bytes truncated]", &s[..end], s.len() - end)
+
+    fn lock_conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn db_err(&self, source: rusqlite::Error) -> ToolsError {
+        ToolsError::History {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Reserve [`ID_BLOCK`] ids; returns the first.
+    fn reserve_ids(&self) -> Result<i64, ToolsError> {
+        let mut conn = self.lock_conn();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.db_err(e))?;
+        let start: i64 = tx
+            .query_row(
+                "INSERT INTO id_blocks (k, next) VALUES (0, (SELECT coalesce(max(id), 0) + 1 FROM events))
+                 ON CONFLICT (k) DO UPDATE SET next = max(next, (SELECT coalesce(max(id), 0) + 1 FROM events))
+                 RETURNING next",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.db_err(e))?;
+        tx.execute(
+            "UPDATE id_blocks SET next = ?1 WHERE k = 0",
+            [start + ID_BLOCK],
+        )
+        .map_err(|e| self.db_err(e))?;
+        tx.commit().map_err(|e| self.db_err(e))?;
+        Ok(start)
+    }
+
+    /// Insert `rows` in one transaction; rows already there are left alone.
+    fn insert(&self, rows: &[Row]) -> Result<(), rusqlite::Error> {
+        let mut conn = self.lock_conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO events (id, ts_ms, session, kind, call_id, tool, plugin, digest, input, output, error_kind, message, duration_us)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?;
+            for r in rows {
+                stmt.execute(params![
+                    r.id,
+                    r.ts_ms,
+                    r.session,
+                    r.kind.as_str(),
+                    r.call_id,
+                    r.tool,
+                    r.plugin,
+                    r.digest,
+                    r.input,
+                    r.output,
+                    r.error_kind,
+                    r.message,
+                    r.duration_us,
+                ])?;
+            }
+        }
+        tx.commit()
+    }
+
+    /// Wait until everything this process appended is in the database, then
+    /// copy in what other processes' logs hold.
+    fn catch_up(&self) {
+        let mut state = self.lock_state();
+        let target = state.appended;
+        if state.ingested < target {
+            state.hurry = true;
+            self.work.notify_one();
+        }
+        let _ = self
+            .committed
+            .wait_timeout_while(state, WAIT, |s| s.ingested < target && s.failing.is_none())
+            .unwrap_or_else(|e| e.into_inner());
+        self.sweep();
+    }
+
+    /// Copy other processes' logs into the database; remove those whose
+    /// owner is gone.
+    fn sweep(&self) {
+        let Some(dir) = &self.log_dir else {
+            return;
+        };
+        let own = self.lock_state().log.as_ref().map(|l| l.stem().to_owned());
+        for found in log::scan(dir, own.as_deref()) {
+            if found.torn && found.orphan.is_some() {
+                eprintln!(
+                    "yoi: warning: history log in `{}` ends in an incomplete event (cut off by a crash); the events before it are kept",
+                    dir.display()
+                );
+            }
+            match self.insert(&found.rows) {
+                Ok(()) => {
+                    if let Some(orphan) = found.orphan {
+                        orphan.remove();
+                    }
+                }
+                Err(e) => eprintln!(
+                    "yoi: warning: cannot copy a history log into `{}`: {e}; it is kept",
+                    self.path
+                ),
+            }
+        }
+    }
+
+    /// The background writer: commit pending events in batches.
+    fn write_loop(&self) {
+        let mut last_sweep = Instant::now();
+        loop {
+            let mut state = self.lock_state();
+            while state.pending.is_empty() && !state.closing {
+                let (s, timeout) = self
+                    .work
+                    .wait_timeout(state, SWEEP_EVERY)
+                    .unwrap_or_else(|e| e.into_inner());
+                state = s;
+                if timeout.timed_out() && state.pending.is_empty() {
+                    drop(state);
+                    self.sweep();
+                    last_sweep = Instant::now();
+                    state = self.lock_state();
+                }
+            }
+            if state.pending.is_empty() {
+                return;
+            }
+            let (s, _) = self
+                .work
+                .wait_timeout_while(state, BATCH_WINDOW, |s| {
+                    !s.closing && !s.hurry && s.pending.len() < BATCH_BYTES
+                })
+                .unwrap_or_else(|e| e.into_inner());
+            state = s;
+            state.hurry = false;
+            let batch = std::mem::take(&mut state.pending);
+            let last_id = state.appended;
+            let segment = state.log.as_mut().map(Log::swap);
+            let closing = state.closing;
+            drop(state);
+
+            let mut rows = Vec::new();
+            log::parse(&batch, &mut rows);
+            let result = self.insert(&rows);
+            let mut state = self.lock_state();
+            match result {
+                Ok(()) => {
+                    state.ingested = last_id;
+                    state.failing = None;
+                    if let (Some(log), Some(i)) = (&state.log, segment)
+                        && let Err(e) = log.truncate(i)
+                    {
+                        // The segment is re-read by whoever sweeps it; the
+                        // copy is idempotent, so this only costs space.
+                        eprintln!("yoi: warning: cannot truncate a history log segment: {e}");
+                    }
+                    drop(state);
+                    self.committed.notify_all();
+                }
+                Err(e) => {
+                    let first = state.failing.is_none();
+                    state.failing = Some(e.to_string());
+                    // Put the batch back in front, in order; its segment is
+                    // not truncated, so the log still holds it as well.
+                    let later = std::mem::replace(&mut state.pending, batch);
+                    state.pending.extend(later);
+                    drop(state);
+                    self.committed.notify_all();
+                    if first {
+                        eprintln!(
+                            "yoi: warning: cannot write history to `{}`: {e}; events stay in the log and are retried",
+                            self.path
+                        );
+                    }
+                    if closing {
+                        return;
+                    }
+                    std::thread::sleep(SWEEP_EVERY);
+                }
+            }
+            if last_sweep.elapsed() >= SWEEP_EVERY * 5 {
+                self.sweep();
+                last_sweep = Instant::now();
+            }
+        }
+    }
 }
 
 fn now_ms() -> i64 {
@@ -312,5 +699,97 @@ mod tests {
                 .ends_with("[10 bytes truncated]")
         );
         assert_eq!(h.recent(1).unwrap()[0].id, recent[1].id);
+    }
+
+    fn call(session: &str) -> Event<'_> {
+        Event {
+            session,
+            kind: Some(EventKind::ToolCall),
+            tool: Some("echo"),
+            input: Some("{\"text\":\"hi\"}"),
+            ..Event::default()
+        }
+    }
+
+    /// The child half of `events_of_a_killed_process_are_recovered`: runs
+    /// only in the process that test starts.
+    #[test]
+    fn killed_writer() {
+        let Some(db) = std::env::var_os("YOI_HISTORY_KILLED_WRITER") else {
+            return;
+        };
+        let db = std::path::PathBuf::from(db);
+        let h = History::open(&db).unwrap();
+        // The first append reserves this writer's ids in the database.
+        h.append(&call("committed")).unwrap();
+        assert_eq!(h.count().unwrap(), 1);
+        // Then hold the database so that nothing more reaches it: whatever
+        // else the parent finds came from the log.
+        let blocker = Connection::open(&db).unwrap();
+        blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        for _ in 0..3 {
+            h.append(&call("killed")).unwrap();
+        }
+        std::process::abort();
+    }
+
+    #[test]
+    fn events_of_a_killed_process_are_recovered() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("history.db");
+        drop(History::open(&db).unwrap());
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "history::tests::killed_writer", "--nocapture"])
+            .env("YOI_HISTORY_KILLED_WRITER", &db)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(!status.success(), "the child must die, not finish");
+        let log_dir = dir.path().join("history.db-log");
+        assert_eq!(
+            std::fs::read_dir(&log_dir).unwrap().count(),
+            3,
+            "the dead writer's lock and two segments are left behind"
+        );
+
+        let h = History::open(&db).unwrap();
+        let sessions: Vec<String> = h
+            .recent(10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.session)
+            .collect();
+        assert_eq!(sessions, ["committed", "killed", "killed", "killed"]);
+        assert_eq!(std::fs::read_dir(&log_dir).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn writers_sharing_a_database_get_distinct_ids_and_see_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("history.db");
+        let a = History::open(&db).unwrap();
+        let b = History::open(&db).unwrap();
+        let mut ids = Vec::new();
+        for _ in 0..5 {
+            ids.push(a.append(&call("a")).unwrap());
+            ids.push(b.append(&call("b")).unwrap());
+        }
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len());
+        // `a` sees what `b` has logged, committed or not.
+        let seen = a.recent(100).unwrap();
+        assert_eq!(seen.len(), 10);
+        assert!(seen.windows(2).all(|w| w[0].ts_ms <= w[1].ts_ms));
+        drop(b);
+        drop(a);
+        assert_eq!(History::open(&db).unwrap().count().unwrap(), 10);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("history.db-log"))
+                .unwrap()
+                .count(),
+            0
+        );
     }
 }

@@ -106,7 +106,10 @@ impl Session {
         let (kind, output, error_kind, message) = match &result {
             Ok(out) => (
                 EventKind::ToolResult,
-                serde_json::to_string(&out.content).ok(),
+                // Serialised for history only.
+                self.history
+                    .as_ref()
+                    .and_then(|_| serde_json::to_string(&out.content).ok()),
                 None,
                 None,
             ),
@@ -186,23 +189,29 @@ impl Session {
                 format!("the input is not JSON: {e}"),
             )
         })?;
-        let problems: Vec<String> = entry
-            .input
-            .iter_errors(&value)
-            .take(MAX_SCHEMA_ERRORS)
-            .map(|e| {
-                let at = e.instance_path().to_string();
-                format!(
-                    "{}: {}",
-                    if at.is_empty() {
-                        "input".to_owned()
-                    } else {
-                        at
-                    },
-                    yoi_manifest::bounded(&e.to_string(), 200)
-                )
-            })
-            .collect();
+        // `is_valid` is the fast path; the errors are collected only when
+        // there are some.
+        let problems: Vec<String> = if entry.input.is_valid(&value) {
+            Vec::new()
+        } else {
+            entry
+                .input
+                .iter_errors(&value)
+                .take(MAX_SCHEMA_ERRORS)
+                .map(|e| {
+                    let at = e.instance_path().to_string();
+                    format!(
+                        "{}: {}",
+                        if at.is_empty() {
+                            "input".to_owned()
+                        } else {
+                            at
+                        },
+                        yoi_manifest::bounded(&e.to_string(), 200)
+                    )
+                })
+                .collect()
+        };
         if !problems.is_empty() {
             return Err(CallError::new(
                 CallErrorKind::InvalidInput,
@@ -234,6 +243,7 @@ impl Session {
             }
         };
         if let (Some(validator), Some(json)) = (&entry.output, output.json())
+            && !validator.is_valid(json)
             && let Some(e) = validator.iter_errors(json).next()
         {
             return Err(CallError {
