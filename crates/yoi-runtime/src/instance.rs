@@ -322,6 +322,8 @@ impl LoadedPlugin {
     {
         let limits = &self.runtime.limits;
         warm.store.data_mut().deadline = Some(Instant::now() + limits.deadline);
+        // Count epochs from now: the instance may have idled for many ticks.
+        warm.store.set_epoch_deadline(1);
         let Instance::Component(ComponentInstance::Instance(instance)) = &warm.instance else {
             let err = CallError::new(
                 CallErrorKind::Unavailable,

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use wasmtime::{Store, Trap, UpdateDeadline};
+use wasmtime::{PoolConcurrencyLimitError, Store, Trap, UpdateDeadline};
 use yoi_manifest::Runtime as ManifestRuntime;
 use yoi_package::{BinaryKind, Package};
 
@@ -254,7 +254,12 @@ impl LoadedPlugin {
         let deadline = Instant::now() + limits.deadline;
         let work = async {
             let mut warm = match warm {
-                Some(w) => w,
+                Some(mut w) => {
+                    // The epoch has moved on while the instance was idle:
+                    // count from now, or the guest would yield at once.
+                    w.store.set_epoch_deadline(1);
+                    w
+                }
                 None => self
                     .instantiate(deadline)
                     .await
@@ -273,7 +278,8 @@ impl LoadedPlugin {
             }
         };
         // The store is moved into the future; on timeout it is dropped with it.
-        match tokio::time::timeout(limits.deadline + HOST_GRACE, work).await {
+        let outer = tokio::time::Instant::from_std(deadline + HOST_GRACE);
+        match tokio::time::timeout_at(outer, work).await {
             Err(_) => Err(self.timed_out()),
             Ok(Err((e, store))) => Err(self.failure(&e, store)),
             Ok(Ok((result, mut warm))) => {
@@ -345,7 +351,26 @@ impl LoadedPlugin {
         )
     }
 
+    /// A new instance in a new store. If the engine's instance pool is full,
+    /// this plugin's idle instances are given back and it is tried once more.
     pub(crate) async fn instantiate(
+        &self,
+        deadline: Instant,
+    ) -> Result<Warm, (wasmtime::Error, Store<StoreState>)> {
+        let result = self.instantiate_once(deadline).await;
+        if let Err((e, _)) = &result
+            && e.downcast_ref::<PoolConcurrencyLimitError>().is_some()
+        {
+            let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|e| e.into_inner()));
+            if !idle.is_empty() {
+                drop((idle, result));
+                return self.instantiate_once(deadline).await;
+            }
+        }
+        result
+    }
+
+    async fn instantiate_once(
         &self,
         deadline: Instant,
     ) -> Result<Warm, (wasmtime::Error, Store<StoreState>)> {
@@ -391,6 +416,14 @@ pub(crate) fn classify(
         return CallError::new(
             CallErrorKind::MemoryLimit,
             format!("`{label}` tried to grow its memory or tables past the limit and was stopped"),
+        );
+    }
+    if let Some(full) = err.downcast_ref::<PoolConcurrencyLimitError>() {
+        return CallError::new(
+            CallErrorKind::Unavailable,
+            format!(
+                "`{label}` could not get a new instance: {full}; try again when fewer calls are running"
+            ),
         );
     }
     let timed_out = err.downcast_ref::<DeadlineExceeded>().is_some();
@@ -440,5 +473,35 @@ impl Content {
             Content::Text { text } => text.len(),
             Content::Json { json } => json.to_string().len(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A full instance pool is a plugin that cannot run now, not a crash.
+    #[test]
+    fn a_full_instance_pool_is_unavailable() {
+        let mut pool = wasmtime::PoolingAllocationConfig::new();
+        pool.total_core_instances(1)
+            .total_memories(1)
+            .total_tables(1)
+            .total_stacks(1);
+        let mut config = wasmtime::Config::new();
+        config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+        let engine = wasmtime::Engine::new(&config).unwrap();
+        let wasm = wat::parse_str("(module (memory 1))").unwrap();
+        let module = wasmtime::Module::new(&engine, wasm).unwrap();
+        let mut first = Store::new(&engine, ());
+        let _held = wasmtime::Instance::new(&mut first, &module, &[]).unwrap();
+        let mut second = Store::new(&engine, ());
+        let err = wasmtime::Instance::new(&mut second, &module, &[]).unwrap_err();
+        let e = classify("project:p", &err, false, Duration::from_secs(1));
+        assert_eq!(e.kind, CallErrorKind::Unavailable, "{e:?}");
+        assert!(
+            e.message
+                .contains("`project:p` could not get a new instance")
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! own stdout (which may be an MCP stdio stream).
 
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
@@ -23,36 +24,48 @@ struct Buffer {
     dropped: u64,
 }
 
+#[derive(Debug, Default)]
+struct Shared {
+    buffer: Mutex<Buffer>,
+    /// Set by every write, cleared by [`BoundedPipe::take`]: a call in which
+    /// the guest printed nothing takes nothing, without locking.
+    written: AtomicBool,
+}
+
 /// A shared, bounded sink. Clones write to the same buffer.
 #[derive(Debug, Clone)]
 pub(crate) struct BoundedPipe {
     capacity: usize,
-    buffer: Arc<Mutex<Buffer>>,
+    shared: Arc<Shared>,
 }
 
 impl BoundedPipe {
     pub(crate) fn new(capacity: usize) -> Self {
         BoundedPipe {
             capacity,
-            buffer: Arc::default(),
+            shared: Arc::default(),
         }
     }
 
     fn write(&self, data: &[u8]) {
-        let mut b = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut b = self.shared.buffer.lock().unwrap_or_else(|e| e.into_inner());
         let room = self.capacity.saturating_sub(b.bytes.len());
         let kept = room.min(data.len());
         b.bytes.extend_from_slice(&data[..kept]);
         b.dropped += (data.len() - kept) as u64;
+        self.shared.written.store(true, Ordering::Release);
     }
 
     /// Take what was captured since the last call, as lossy UTF-8, and the count dropped.
     pub(crate) fn take(&self) -> (String, u64) {
-        let mut b = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
-        let text = String::from_utf8_lossy(&b.bytes).into_owned();
-        let dropped = b.dropped;
-        b.bytes.clear();
-        b.dropped = 0;
+        if !self.shared.written.swap(false, Ordering::Acquire) {
+            return (String::new(), 0);
+        }
+        let mut b = self.shared.buffer.lock().unwrap_or_else(|e| e.into_inner());
+        let bytes = std::mem::take(&mut b.bytes);
+        let dropped = std::mem::take(&mut b.dropped);
+        let text = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         (text, dropped)
     }
 }
@@ -126,6 +139,10 @@ mod tests {
         p.write(b"ab");
         p.write(b"cdef");
         assert_eq!(p.take(), ("abcd".to_string(), 2));
+        assert_eq!(p.take(), (String::new(), 0));
+        p.write(b"\xffz");
+        assert_eq!(p.take(), ("\u{fffd}z".to_string(), 0));
+        p.write(b"");
         assert_eq!(p.take(), (String::new(), 0));
     }
 }
