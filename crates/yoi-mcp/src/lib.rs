@@ -21,6 +21,8 @@
 mod convert;
 mod handler;
 mod http;
+#[cfg(unix)]
+mod pipe;
 mod stdio;
 
 pub use handler::{EVENTS_URI, PROGRESS_INTERVAL, YoiMcp};

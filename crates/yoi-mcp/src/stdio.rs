@@ -12,6 +12,10 @@
 //!   gets an `Invalid Request` error. Either way the server keeps serving.
 //! - End of input ends the server: responses already being computed get a
 //!   short grace period to be written, then running calls are dropped.
+//! - On unix, stdin and stdout that are pipes or sockets are read and written
+//!   on the runtime's own reactor ([`Pipe`]), so a message never waits for a
+//!   blocking-pool thread; anything else (a regular file, a tty) goes through
+//!   tokio's blocking stdio as before.
 
 use anyhow::Context as _;
 use rmcp::ServiceExt;
@@ -21,13 +25,15 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use yoi_tools::Session;
 
 use crate::YoiMcp;
+#[cfg(unix)]
+use crate::pipe::Pipe;
 
 /// Serve `session` on this process's stdin and stdout until stdin closes.
 ///
 /// Takes over stdout for the rest of the process (see the module docs).
 pub async fn serve_stdio(session: Session) -> anyhow::Result<()> {
     let out = claim_stdout().context("cannot set up stdout for the MCP stream")?;
-    serve_io(session, tokio::io::stdin(), out).await
+    serve_io(session, stdin(), out).await
 }
 
 /// Serve `session` over any byte streams until `read` ends.
@@ -52,18 +58,41 @@ where
     Ok(())
 }
 
+type Reader = Box<dyn AsyncRead + Send + Unpin>;
+type Writer = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// Stdin, polled by the reactor when it is a pipe or socket.
+#[cfg(unix)]
+fn stdin() -> Reader {
+    let Ok(fd) = rustix::io::fcntl_dupfd_cloexec(std::io::stdin(), 3) else {
+        return Box::new(tokio::io::stdin());
+    };
+    match Pipe::reader(fd) {
+        Ok(pipe) => Box::new(pipe),
+        Err(_not_a_pipe) => Box::new(tokio::io::stdin()),
+    }
+}
+
+#[cfg(not(unix))]
+fn stdin() -> Reader {
+    Box::new(tokio::io::stdin())
+}
+
 /// Keep fd 1 for the protocol (as a close-on-exec duplicate) and make fd 1
 /// itself a copy of stderr.
 #[cfg(unix)]
-fn claim_stdout() -> std::io::Result<tokio::fs::File> {
+fn claim_stdout() -> std::io::Result<Writer> {
     use std::io::Write as _;
     std::io::stdout().flush()?;
     let protocol = rustix::io::fcntl_dupfd_cloexec(std::io::stdout(), 3)?;
     rustix::stdio::dup2_stdout(std::io::stderr())?;
-    Ok(tokio::fs::File::from_std(std::fs::File::from(protocol)))
+    Ok(match Pipe::writer(protocol) {
+        Ok(pipe) => Box::new(pipe),
+        Err(fd) => Box::new(tokio::fs::File::from_std(std::fs::File::from(fd))),
+    })
 }
 
 #[cfg(not(unix))]
-fn claim_stdout() -> std::io::Result<tokio::io::Stdout> {
-    Ok(tokio::io::stdout())
+fn claim_stdout() -> std::io::Result<Writer> {
+    Ok(Box::new(tokio::io::stdout()))
 }

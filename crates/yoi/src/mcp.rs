@@ -4,11 +4,13 @@
 //! is read, so the first call is warm. From then on stdout carries protocol
 //! messages only (`yoi_mcp::serve_stdio` takes fd 1 for itself); warnings and
 //! diagnostics go to stderr. One session serves the connection, so every call
-//! is in `yoi history` under one session id.
+//! is in `yoi history` under one session id. It runs on a single-threaded
+//! runtime of its own, which answers sooner than a pool of workers.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::Context as _;
 use clap::Args;
 use yoi_tools::{Session, ToolRegistry};
 
@@ -44,6 +46,13 @@ pub fn run(ctx: &Context, _args: McpArgs) -> anyhow::Result<ExitCode> {
         ctx.workspace.display(),
         session.id()
     );
-    ctx.block_on(yoi_mcp::serve_stdio(session))??;
+    // One thread: a request is read, served and answered where the reactor
+    // woke up, with no hand-off between workers. Calls still run concurrently
+    // (guests yield to the executor at every epoch tick).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(yoi_mcp::serve_stdio(session))?;
     Ok(ExitCode::SUCCESS)
 }

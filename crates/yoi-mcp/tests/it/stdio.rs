@@ -272,3 +272,68 @@ fn stray_output_never_reaches_the_protocol_stream() {
         "the stray write went nowhere: {stderr}"
     );
 }
+
+/// Set in the child process of `stdin_may_be_a_regular_file`.
+const FILE_CHILD: &str = "YOI_MCP_TEST_STDIO_FILE_CHILD";
+
+/// A regular file cannot be polled by the reactor, so it takes the blocking
+/// path; every request in it is answered, and its end ends the server.
+#[test]
+fn stdin_may_be_a_regular_file() {
+    use std::io::{Read, Seek, Write};
+    use std::process::{Command, Stdio};
+    if std::env::var_os(FILE_CHILD).is_some() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let fixture = Fixture::new();
+        return runtime
+            .block_on(yoi_mcp::serve_stdio(fixture.session()))
+            .unwrap();
+    }
+    let mut input = tempfile::tempfile().unwrap();
+    for message in [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call("yoi_history", json!({"limit": 1}))}),
+    ] {
+        writeln!(input, "{message}").unwrap();
+    }
+    input.rewind().unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "stdio::stdin_may_be_a_regular_file",
+            "--exact",
+            "--test-threads=1",
+            "--quiet",
+        ])
+        .env(FILE_CHILD, "1")
+        .stdin(input)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The test harness writes to fd 1 before the server takes it over.
+    let responses: Vec<Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let ids: Vec<&Value> = responses.iter().map(|r| &r["id"]).collect();
+    assert_eq!(ids, [&json!(1), &json!(2)], "{stdout}");
+    assert_eq!(responses[1]["result"]["isError"], false, "{stdout}");
+}
