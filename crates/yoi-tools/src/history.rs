@@ -56,7 +56,6 @@ CREATE TABLE IF NOT EXISTS events (
     message     TEXT,
     duration_us INTEGER
 );
-CREATE INDEX IF NOT EXISTS events_call ON events(call_id);
 CREATE INDEX IF NOT EXISTS events_time ON events(ts_ms, id);
 CREATE TABLE IF NOT EXISTS id_blocks (
     k    INTEGER PRIMARY KEY,
@@ -158,22 +157,22 @@ pub struct Record {
     pub duration_us: Option<i64>,
 }
 
-/// One event as stored: what the log carries and the database receives.
+/// One event as stored, borrowed from the log frame that carries it.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Row {
+pub(crate) struct Row<'a> {
     id: i64,
     ts_ms: i64,
     kind: EventKind,
     call_id: Option<i64>,
     duration_us: Option<i64>,
-    session: String,
-    tool: Option<String>,
-    plugin: Option<String>,
-    digest: Option<String>,
-    input: Option<String>,
-    output: Option<String>,
-    error_kind: Option<String>,
-    message: Option<String>,
+    session: &'a str,
+    tool: Option<&'a str>,
+    plugin: Option<&'a str>,
+    digest: Option<&'a str>,
+    input: Option<&'a str>,
+    output: Option<&'a str>,
+    error_kind: Option<&'a str>,
+    message: Option<&'a str>,
 }
 
 /// Ids handed out per reservation. Each writer reserves a block of ids in
@@ -218,6 +217,9 @@ struct State {
     log: Option<Log>,
     next_id: i64,
     block_end: i64,
+    /// A block the writer reserved ahead, so that appends rarely wait for
+    /// the database.
+    spare_block: Option<i64>,
     last_ts: i64,
     /// Frames (see [`log`]) appended and not yet committed, oldest first.
     pending: Vec<u8>,
@@ -286,6 +288,7 @@ impl History {
                 log: None,
                 next_id: 0,
                 block_end: 0,
+                spare_block: None,
                 last_ts: 0,
                 pending: Vec::new(),
                 appended: 0,
@@ -337,7 +340,10 @@ impl History {
             }
         }
         if state.next_id == state.block_end {
-            let start = shared.reserve_ids()?;
+            let start = match state.spare_block.take() {
+                Some(start) => start,
+                None => shared.reserve_ids()?,
+            };
             state.next_id = start;
             state.block_end = start + ID_BLOCK;
         }
@@ -495,7 +501,7 @@ impl Shared {
     }
 
     /// Insert `rows` in one transaction; rows already there are left alone.
-    fn insert(&self, rows: &[Row]) -> Result<(), rusqlite::Error> {
+    fn insert(&self, rows: &[Row<'_>]) -> Result<(), rusqlite::Error> {
         let mut conn = self.lock_conn();
         let tx = conn.transaction()?;
         {
@@ -548,13 +554,18 @@ impl Shared {
         };
         let own = self.lock_state().log.as_ref().map(|l| l.stem().to_owned());
         for found in log::scan(dir, own.as_deref()) {
-            if found.torn && found.orphan.is_some() {
+            let mut rows = Vec::new();
+            let torn = found
+                .segments
+                .iter()
+                .fold(false, |torn, s| log::parse(s, true, &mut rows) | torn);
+            if torn && found.orphan.is_some() {
                 eprintln!(
                     "yoi: warning: history log in `{}` ends in an incomplete event (cut off by a crash); the events before it are kept",
                     dir.display()
                 );
             }
-            match self.insert(&found.rows) {
+            match self.insert(&rows) {
                 Ok(()) => {
                     if let Some(orphan) = found.orphan {
                         orphan.remove();
@@ -601,25 +612,32 @@ impl Shared {
             let last_id = state.appended;
             let segment = state.log.as_mut().map(Log::swap);
             let closing = state.closing;
+            let want_spare = state.spare_block.is_none()
+                && state.block_end > 0
+                && state.block_end - state.next_id < ID_BLOCK / 2;
             drop(state);
 
             let mut rows = Vec::new();
-            log::parse(&batch, &mut rows);
+            log::parse(&batch, false, &mut rows);
             let result = self.insert(&rows);
+            let spare = want_spare.then(|| self.reserve_ids().ok()).flatten();
             let mut state = self.lock_state();
+            if state.spare_block.is_none() {
+                state.spare_block = spare;
+            }
             match result {
                 Ok(()) => {
                     state.ingested = last_id;
                     state.failing = None;
-                    if let (Some(log), Some(i)) = (&state.log, segment)
-                        && let Err(e) = log.truncate(i)
+                    drop(state);
+                    self.committed.notify_all();
+                    if let Some(segment) = segment
+                        && let Err(e) = segment.truncate()
                     {
                         // The segment is re-read by whoever sweeps it; the
                         // copy is idempotent, so this only costs space.
                         eprintln!("yoi: warning: cannot truncate a history log segment: {e}");
                     }
-                    drop(state);
-                    self.committed.notify_all();
                 }
                 Err(e) => {
                     let first = state.failing.is_none();

@@ -19,6 +19,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Event, EventKind, MAX_RECORDED_BYTES, Row};
@@ -34,8 +35,19 @@ pub(super) struct Log {
     stem: String,
     /// Held for the life of the log; proves the owner is alive.
     _lock: File,
-    segments: [File; 2],
+    segments: Arc<[File; 2]>,
     current: usize,
+}
+
+/// A segment that was current, to empty once what it holds is committed.
+/// Truncating it does not touch the other segment, so it needs no lock.
+#[derive(Debug)]
+pub(super) struct Segment(Arc<[File; 2]>, usize);
+
+impl Segment {
+    pub(super) fn truncate(&self) -> std::io::Result<()> {
+        self.0[self.1].set_len(0)
+    }
 }
 
 impl Log {
@@ -67,7 +79,7 @@ impl Log {
                 .truncate(false)
                 .open(segment_path(dir, &stem, i))
         };
-        let segments = [open(0)?, open(1)?];
+        let segments = Arc::new([open(0)?, open(1)?]);
         std::fs::rename(&tmp, dir.join(format!("{stem}.lock")))?;
         Ok(Log {
             dir: dir.to_owned(),
@@ -84,16 +96,11 @@ impl Log {
     }
 
     /// Direct further appends to the other (empty) segment; returns the
-    /// index of the one that was current.
-    pub(super) fn swap(&mut self) -> usize {
+    /// one that was current.
+    pub(super) fn swap(&mut self) -> Segment {
         let old = self.current;
         self.current = 1 - old;
-        old
-    }
-
-    /// Empty segment `i`, once everything in it is in the database.
-    pub(super) fn truncate(&self, i: usize) -> std::io::Result<()> {
-        self.segments[i].set_len(0)
+        Segment(self.segments.clone(), old)
     }
 
     pub(super) fn stem(&self) -> &str {
@@ -115,11 +122,10 @@ fn segment_path(dir: &Path, stem: &str, i: usize) -> PathBuf {
 
 /// A log found in the directory, other than the caller's own.
 pub(super) struct Found {
-    pub(super) rows: Vec<Row>,
+    /// The bytes of its two segments, to [`parse`].
+    pub(super) segments: [Vec<u8>; 2],
     /// Whether its owner is gone; the caller removes it once the rows are in.
     pub(super) orphan: Option<Orphan>,
-    /// A frame that did not check out ended a segment early.
-    pub(super) torn: bool,
 }
 
 /// The lock of a dead process's log, held while its rows are copied.
@@ -160,29 +166,28 @@ pub(super) fn scan(dir: &Path, own: Option<&str>) -> Vec<Found> {
             stem: stem.to_owned(),
             _lock: lock,
         });
-        let mut rows = Vec::new();
-        let mut torn = false;
-        for i in 0..2 {
-            torn |= read_segment(&segment_path(dir, stem, i), &mut rows);
-        }
-        found.push(Found { rows, orphan, torn });
+        let segments = [0, 1].map(|i| read_segment(&segment_path(dir, stem, i)));
+        found.push(Found { segments, orphan });
     }
     found
 }
 
-/// Decode the frames of one segment into `rows`; true if it ended in a
-/// frame that did not check out.
-fn read_segment(path: &Path, rows: &mut Vec<Row>) -> bool {
+/// The bytes of one segment; none if it is gone (its owner removed it).
+fn read_segment(path: &Path) -> Vec<u8> {
     let mut bytes = Vec::new();
-    match File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)) {
-        Ok(_) => parse(&bytes, rows),
-        Err(_) => false,
+    if File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .is_err()
+    {
+        bytes.clear();
     }
+    bytes
 }
 
 /// Decode `bytes`, a run of frames, into `rows`; true if it ended in a
-/// frame that did not check out.
-pub(super) fn parse(bytes: &[u8], rows: &mut Vec<Row>) -> bool {
+/// frame that did not check out. Checksums are checked if `verify` (frames
+/// read back from a file, not the ones this process keeps in memory).
+pub(super) fn parse<'a>(bytes: &'a [u8], verify: bool, rows: &mut Vec<Row<'a>>) -> bool {
     let mut at = 0;
     while at < bytes.len() {
         let Some(header) = bytes.get(at..at + 8) else {
@@ -193,7 +198,7 @@ pub(super) fn parse(bytes: &[u8], rows: &mut Vec<Row>) -> bool {
         let Some(body) = bytes.get(at + 8..at + 8 + len).filter(|_| len <= MAX_FRAME) else {
             return true;
         };
-        if crc32fast::hash(body) != crc {
+        if verify && crc32fast::hash(body) != crc {
             return true;
         }
         match decode(body) {
@@ -286,7 +291,7 @@ fn put_text(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-fn decode(body: &[u8]) -> Option<Row> {
+fn decode(body: &[u8]) -> Option<Row<'_>> {
     let mut r = Reader(body);
     let id = r.i64()?;
     let ts_ms = r.i64()?;
@@ -344,9 +349,9 @@ impl<'a> Reader<'a> {
         Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
 
-    fn text(&mut self) -> Option<String> {
+    fn text(&mut self) -> Option<&'a str> {
         let len = u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize;
-        String::from_utf8(self.take(len)?.to_vec()).ok()
+        std::str::from_utf8(self.take(len)?).ok()
     }
 }
 
@@ -367,22 +372,30 @@ mod tests {
         }
     }
 
-    fn row(id: i64) -> Row {
+    fn row(id: i64) -> Row<'static> {
         Row {
             id,
             ts_ms: 1_700_000_000_000,
             kind: EventKind::ToolResult,
             call_id: Some(id - 1),
             duration_us: Some(42),
-            session: "s".into(),
-            tool: Some("echo".into()),
+            session: "s",
+            tool: Some("echo"),
             plugin: None,
-            digest: Some("sha256:ab".into()),
+            digest: Some("sha256:ab"),
             input: None,
-            output: Some("{\"é\":1}".into()),
+            output: Some("{\"é\":1}"),
             error_kind: None,
             message: None,
         }
+    }
+
+    fn rows_of(segments: &[Vec<u8>]) -> (Vec<Row<'_>>, bool) {
+        let mut rows = Vec::new();
+        let torn = segments
+            .iter()
+            .fold(false, |torn, s| parse(s, true, &mut rows) | torn);
+        (rows, torn)
     }
 
     fn write(log: &Log, id: i64) {
@@ -398,26 +411,23 @@ mod tests {
         write(&log, 1);
         write(&log, 2);
         let path = segment_path(dir.path(), log.stem(), 0);
-        let mut rows = Vec::new();
-        assert!(!read_segment(&path, &mut rows));
+        let whole = read_segment(&path);
+        let (rows, torn) = rows_of(std::slice::from_ref(&whole));
+        assert!(!torn);
         assert_eq!(rows, vec![row(1), row(2)]);
 
         // A crash in the middle of the third write.
-        let whole = std::fs::read(&path).unwrap();
         let mut bytes = whole.clone();
-        let third_start = bytes.len();
         bytes.extend_from_slice(&whole[..whole.len() / 2 - 3]);
-        std::fs::write(&path, &bytes).unwrap();
-        let mut rows = Vec::new();
-        assert!(read_segment(&path, &mut rows));
+        let (rows, torn) = rows_of(std::slice::from_ref(&bytes));
+        assert!(torn);
         assert_eq!(rows.len(), 2);
 
         // A flipped bit in a body.
-        bytes.truncate(third_start);
+        let mut bytes = whole.clone();
         bytes[20] ^= 1;
-        std::fs::write(&path, &bytes).unwrap();
-        let mut rows = Vec::new();
-        assert!(read_segment(&path, &mut rows));
+        let (rows, torn) = rows_of(std::slice::from_ref(&bytes));
+        assert!(torn);
         assert!(rows.is_empty());
     }
 
@@ -436,8 +446,8 @@ mod tests {
             },
         );
         let mut rows = Vec::new();
-        assert!(!parse(&buf, &mut rows));
-        let input = rows[0].input.as_deref().unwrap();
+        assert!(!parse(&buf, true, &mut rows));
+        let input = rows[0].input.unwrap();
         assert_eq!(
             input.len(),
             MAX_RECORDED_BYTES - 1 + "…[2 bytes truncated]".len()
@@ -452,14 +462,14 @@ mod tests {
         write(&live, 7);
         let found = scan(dir.path(), None);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].rows, vec![row(7)]);
+        assert_eq!(rows_of(&found[0].segments), (vec![row(7)], false));
         assert!(found[0].orphan.is_none());
         assert!(scan(dir.path(), Some(live.stem())).is_empty());
 
         // Dropping the log without removing it is what a killed process leaves.
         drop(live);
         let mut found = scan(dir.path(), None);
-        assert_eq!(found[0].rows, vec![row(7)]);
+        assert_eq!(rows_of(&found[0].segments), (vec![row(7)], false));
         found.pop().unwrap().orphan.expect("unlocked").remove();
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
