@@ -192,7 +192,8 @@ pub fn yoi(rt: &Tokio, report: &mut Report) -> anyhow::Result<()> {
 /// What one durable history event costs on its own (`history_append`),
 /// next to one `write` of the same bytes to an append-only file
 /// (`file_append`): the floor for any history that is on disk before the
-/// caller hears the outcome.
+/// caller hears the outcome; and what it costs sustained, with the writer
+/// thread committing to SQLite (`history_sustained`).
 pub fn history(report: &mut Report) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let history = yoi_tools::History::open(&dir.path().join("history.db"))?;
@@ -218,6 +219,32 @@ pub fn history(report: &mut Report) -> anyhow::Result<()> {
         file.write_all(black_box(line.as_bytes())).expect("write")
     });
     report.add("file_append", Figure::Time(t), Some("history_append"), &[]);
+
+    // Sustained: what one event costs once the writer thread has to keep
+    // up, i.e. appends until every event is in SQLite (`count` waits for the
+    // writer), per event. This is the ceiling history puts on calls.
+    const SUSTAINED: u32 = 100_000;
+    let t = slow(
+        5,
+        || {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let h = yoi_tools::History::open(&dir.path().join("history.db")).expect("history");
+            (h, dir)
+        },
+        |(h, dir)| {
+            for _ in 0..SUSTAINED {
+                h.append(black_box(&event)).expect("append");
+            }
+            assert!(h.count().expect("count") >= i64::from(SUSTAINED));
+            (h, dir)
+        },
+    ) / f64::from(SUSTAINED);
+    report.add(
+        "history_sustained",
+        Figure::Time(t),
+        Some("history_append"),
+        &[],
+    );
     Ok(())
 }
 
