@@ -45,8 +45,9 @@ impl Env {
         self.yoi_stdin(args, None)
     }
 
-    pub fn yoi_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
-        use std::io::Write;
+    /// `yoi args` in the workspace, with only this environment's
+    /// directories and piped stdio; not started.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_yoi"));
         cmd.args(args)
             .current_dir(self.ws())
@@ -59,7 +60,12 @@ impl Env {
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
+        cmd
+    }
+
+    pub fn yoi_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        use std::io::Write;
+        let mut child = self.command(args).spawn().unwrap();
         let mut pipe = child.stdin.take().unwrap();
         if let Some(s) = stdin {
             pipe.write_all(s.as_bytes()).unwrap();

@@ -135,6 +135,58 @@ fn a_hostile_call_is_contained_and_the_next_call_works() {
     );
 }
 
+/// A call is recorded before the plugin runs, and stays recorded when `yoi`
+/// is killed in the middle of it; the log the dead process leaves is cleaned
+/// up by the next one. (That a log's events reach the database when the
+/// process died before committing them is tested in `yoi-tools`.)
+#[test]
+fn a_call_in_flight_when_yoi_is_killed_stays_in_history() {
+    let env = enabled(&[("hostile", "spin")]);
+    std::fs::write(env.ws().join(".yoi/config.toml"), {
+        let t = std::fs::read_to_string(env.ws().join(".yoi/config.toml")).unwrap();
+        format!("[limits]\ndeadline_ms = 120000\n\n{t}")
+    })
+    .unwrap();
+    let mut child = env
+        .command(&["tool", "call", "spin", "--input", "{}"])
+        .spawn()
+        .unwrap();
+    let events = || env.yoi(&["history", "--json"]).json()["events"].clone();
+    let waited = std::time::Instant::now();
+    while events().as_array().unwrap().is_empty() {
+        assert!(
+            waited.elapsed() < std::time::Duration::from_secs(60),
+            "the call was never recorded"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "yoi ended early");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let log_dir = env.ws().join(".yoi/history.db-log");
+    let locks = || {
+        std::fs::read_dir(&log_dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".lock")
+            })
+            .count()
+    };
+    assert_eq!(locks(), 1, "the killed process leaves its log behind");
+
+    let events = events();
+    let events = events.as_array().unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["kind"], "tool_call");
+    assert_eq!(events[0]["tool"], "spin");
+    assert_eq!(events[0]["plugin"], "project:hostile");
+    assert_eq!(locks(), 0, "the next process removes a dead one's log");
+}
+
 #[test]
 fn the_compiled_cache_is_reused_across_processes() {
     let env = enabled(&[("echo", "echo")]);
