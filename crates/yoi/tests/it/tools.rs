@@ -19,6 +19,13 @@ fn enabled(ids: &[(&str, &str)]) -> Env {
     env
 }
 
+/// Put a `[limits]` table with `entries` at the top of the enablement file.
+fn set_limits(env: &Env, entries: &str) {
+    let path = env.ws().join(".yoi/config.toml");
+    let rest = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("[limits]\n{entries}\n\n{rest}")).unwrap();
+}
+
 #[test]
 fn echo_is_called_and_recorded() {
     let env = enabled(&[("echo", "echo"), ("legacy-echo", "legacy_echo")]);
@@ -106,11 +113,7 @@ fn ungranted_tools_are_not_registered_and_calls_are_refused() {
 #[test]
 fn a_hostile_call_is_contained_and_the_next_call_works() {
     let env = enabled(&[("hostile", "*")]);
-    std::fs::write(env.ws().join(".yoi/config.toml"), {
-        let t = std::fs::read_to_string(env.ws().join(".yoi/config.toml")).unwrap();
-        format!("[limits]\ndeadline_ms = 3000\nmemory_bytes = 33554432\n\n{t}")
-    })
-    .unwrap();
+    set_limits(&env, "deadline_ms = 3000\nmemory_bytes = 33554432");
     for (tool, kind) in [
         ("spin", "timeout"),
         ("alloc_bomb", "memory-limit"),
@@ -142,11 +145,7 @@ fn a_hostile_call_is_contained_and_the_next_call_works() {
 #[test]
 fn a_call_in_flight_when_yoi_is_killed_stays_in_history() {
     let env = enabled(&[("hostile", "spin")]);
-    std::fs::write(env.ws().join(".yoi/config.toml"), {
-        let t = std::fs::read_to_string(env.ws().join(".yoi/config.toml")).unwrap();
-        format!("[limits]\ndeadline_ms = 120000\n\n{t}")
-    })
-    .unwrap();
+    set_limits(&env, "deadline_ms = 120000");
     let mut child = env
         .command(&["tool", "call", "spin", "--input", "{}"])
         .spawn()
