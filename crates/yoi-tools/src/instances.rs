@@ -698,8 +698,12 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Delay before a failed step of a service is tried again.
+/// Delay before a failed step of a service is tried again; it doubles with
+/// each failure in a row, up to [`SERVICE_RETRY_MAX`], so that a service
+/// whose instance is down (waiting out its restart backoff) fills history
+/// with a handful of `service-error` events, not one a second.
 const SERVICE_RETRY: Duration = Duration::from_secs(1);
+const SERVICE_RETRY_MAX: Duration = Duration::from_secs(30);
 
 /// Run steps of one service until told to stop.
 async fn run_service(
@@ -709,6 +713,7 @@ async fn run_service(
     counters: Arc<ServiceCounters>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let mut retry = SERVICE_RETRY;
     loop {
         if *stop.borrow() {
             return;
@@ -722,6 +727,7 @@ async fn run_service(
                     let data = yoi_manifest::bounded(&data, crate::history::MAX_RECORDED_BYTES);
                     recorder.record(&name, &id, &n.kind, Some(&data), None);
                 }
+                retry = SERVICE_RETRY;
                 s.next_run
             }
             Err(e) => {
@@ -737,7 +743,9 @@ async fn run_service(
                     None,
                     Some((e.kind.as_str(), &e.message)),
                 );
-                SERVICE_RETRY
+                let delay = retry;
+                retry = (retry * 2).min(SERVICE_RETRY_MAX);
+                delay
             }
         };
         tokio::select! {
