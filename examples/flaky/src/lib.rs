@@ -8,11 +8,12 @@
 //! | event `slow` (`{"ms": n}`) | spins for `n` ms, then as `ok` |
 //! | event `trap` | panics: the instance traps and fails |
 //! | tool `handled` | events handled since this instance started |
+//! | service `broken` | every step fails |
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use yoi_pdk::instance::{Event, Notice, Plugin};
+use yoi_pdk::instance::{Event, Notice, Plugin, Step};
 use yoi_pdk::{Json, NoInput, ToolError};
 
 #[derive(Debug, Default)]
@@ -54,6 +55,10 @@ impl Plugin for Flaky {
             "handled",
             &serde_json::json!({ "event": event.id, "handled": self.handled }),
         )])
+    }
+
+    fn run_service(&mut self, name: &str) -> Result<Step, String> {
+        Err(format!("`{name}` fails on purpose"))
     }
 }
 

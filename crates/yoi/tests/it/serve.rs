@@ -1223,6 +1223,38 @@ fn a_granted_service_runs_in_steps_and_an_ungranted_one_never_does() {
 }
 
 #[test]
+fn a_failing_service_step_is_retried_ever_more_slowly() {
+    let env = Env::new();
+    enable_with(
+        &env,
+        "flaky",
+        &["--tools", "handled", "--services", "broken"],
+    );
+    let server = Server::start(&env);
+    let errors = |entry: &Value| entry["instance"]["services"][0]["errors"].as_u64();
+    wait_for_plugin(&server, "project:flaky", "a first failed step", |p| {
+        errors(p) >= Some(1)
+    });
+    // Retried after 1 s, then 2 s, then 4 s: within 3.5 s of the first
+    // failure come two more at most. A fixed 1 s retry makes three.
+    std::thread::sleep(Duration::from_millis(3500));
+    let entry = plugin_status(&get(&server.url("/status"), &[]).json(), "project:flaky").clone();
+    let seen = errors(&entry).unwrap();
+    assert!((2..=3).contains(&seen), "{seen} failed steps: {entry}");
+    assert_eq!(entry["instance"]["state"], "running", "{entry}");
+    server.signal(rustix::process::Signal::TERM);
+    server.wait_for_exit();
+    let recorded = history(&env)
+        .into_iter()
+        .filter(|e| e["tool"] == "broken" && e["error_kind"].is_string())
+        .count();
+    assert!(
+        (2..=4).contains(&recorded),
+        "{recorded} service errors recorded"
+    );
+}
+
+#[test]
 fn an_ingress_over_its_rate_is_refused_and_nothing_accepted_is_lost() {
     let env = Env::new();
     enable_with(
