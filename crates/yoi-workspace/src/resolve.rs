@@ -74,6 +74,10 @@ pub struct PluginReport {
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
+    /// Whether the package is an `instance`-world component (one stateful
+    /// instance), from the parsed manifest; `runtime` is its display form.
+    #[serde(skip)]
+    pub stateful: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
     /// Surfaces with at least one eligible member.
@@ -536,6 +540,7 @@ impl PluginReport {
             name: None,
             description: None,
             runtime: None,
+            stateful: false,
             path: None,
             surfaces: Vec::new(),
             tools: Vec::new(),
@@ -556,5 +561,6 @@ impl PluginReport {
             yoi_manifest::Runtime::Component { world, .. } => format!("wasm-component {world}"),
             yoi_manifest::Runtime::Legacy { abi, .. } => format!("wasm {}", abi.as_str()),
         });
+        self.stateful = m.runtime.is_instance_world();
     }
 }

@@ -140,7 +140,7 @@ fn render(r: &PluginReport) -> String {
         // `yoi serve`.
         line(
             "instance",
-            if rt.ends_with("yoi:plugin/instance@1.0.0") {
+            if r.stateful {
                 "one stateful instance, started with the enablement's config by `yoi serve` (live state: GET /status) or on first tool call"
             } else {
                 "stateless: each call runs on a fresh or clean instance"

@@ -213,6 +213,7 @@ mod tests {
             name: None,
             description: None,
             runtime: None,
+            stateful: false,
             path: None,
             surfaces: Vec::new(),
             tools: tools

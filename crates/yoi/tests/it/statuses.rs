@@ -1,7 +1,7 @@
 //! The status vocabulary end to end: pack, install, list, enable, tamper,
 //! re-inspect, update; ambiguity, broken packages and broken configs.
 
-use crate::support::{Env, fake_plugin};
+use crate::support::{Env, fake_plugin, fixture};
 
 fn pack(env: &Env, dir: &std::path::Path, out: &str) -> String {
     let out = env.path(out);
@@ -357,4 +357,26 @@ fn enable_writes_grants_readably_and_keeps_hand_edits() {
     insta::with_settings!({ filters => filters }, {
         insta::assert_snapshot!("config_after_enable", text);
     });
+}
+
+/// `plugin show` says whether a plugin runs as one stateful instance, from
+/// its manifest's world.
+#[test]
+fn show_tells_a_stateful_plugin_from_a_stateless_one() {
+    let env = Env::new();
+    for id in ["counter", "echo"] {
+        let r = env.yoi(&["plugin", "install", fixture(id).to_str().unwrap()]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let line = |reference: &str| {
+        let show = env.yoi(&["plugin", "show", reference]);
+        assert_eq!(show.code, 0, "{}", show.stderr);
+        show.stdout
+            .lines()
+            .find(|l| l.starts_with("instance"))
+            .unwrap_or_else(|| panic!("no instance line: {}", show.stdout))
+            .to_owned()
+    };
+    assert!(line("counter").contains("one stateful instance"));
+    assert!(line("echo").contains("stateless"));
 }
