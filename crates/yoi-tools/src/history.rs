@@ -530,8 +530,9 @@ impl Shared {
         tx.commit()
     }
 
-    /// Wait until everything this process appended is in the database, then
-    /// copy in what other processes' logs hold.
+    /// Wait until everything this process appended is in the database (at
+    /// most [`WAIT`]: while commits fail, the writer retries at once for a
+    /// waiting reader), then copy in what other processes' logs hold.
     fn catch_up(&self) {
         let mut state = self.lock_state();
         let target = state.appended;
@@ -541,7 +542,7 @@ impl Shared {
         }
         let _ = self
             .committed
-            .wait_timeout_while(state, WAIT, |s| s.ingested < target && s.failing.is_none())
+            .wait_timeout_while(state, WAIT, |s| s.ingested < target)
             .unwrap_or_else(|e| e.into_inner());
         self.sweep();
     }
@@ -664,7 +665,12 @@ impl Shared {
                     if closing {
                         return;
                     }
-                    std::thread::sleep(SWEEP_EVERY);
+                    // Retry in a second, or as soon as a reader waits.
+                    let state = self.lock_state();
+                    let _ = self
+                        .work
+                        .wait_timeout_while(state, SWEEP_EVERY, |s| !s.hurry && !s.closing)
+                        .unwrap_or_else(|e| e.into_inner());
                 }
             }
             if last_sweep.elapsed() >= SWEEP_EVERY * 5 {
@@ -786,6 +792,37 @@ mod tests {
             .collect();
         assert_eq!(sessions, ["committed", "killed", "killed", "killed"]);
         assert_eq!(std::fs::read_dir(&log_dir).unwrap().count(), 0);
+    }
+
+    /// A commit that fails (here: the database stays locked past the busy
+    /// timeout) keeps its events and retries them.
+    #[test]
+    fn events_whose_commit_fails_are_kept_and_retried() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("history.db");
+        let h = History::open(&db).unwrap();
+        h.append(&call("before")).unwrap();
+        assert_eq!(h.count().unwrap(), 1);
+        let blocker = Connection::open(&db).unwrap();
+        blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        for _ in 0..3 {
+            h.append(&call("blocked")).unwrap();
+        }
+        // Past the writer's 5 s busy timeout: its commit fails once.
+        let failed = Instant::now() + WAIT + Duration::from_millis(500);
+        while h.shared.lock_state().failing.is_none() {
+            assert!(Instant::now() < failed, "the commit never failed");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        blocker.execute_batch("COMMIT").unwrap();
+        drop(blocker);
+        let sessions: Vec<String> = h
+            .recent(10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.session)
+            .collect();
+        assert_eq!(sessions, ["before", "blocked", "blocked", "blocked"]);
     }
 
     #[test]
