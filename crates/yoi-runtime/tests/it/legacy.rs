@@ -470,3 +470,39 @@ fn wrongly_typed_abi_import_is_a_bad_module() {
         "{err:?}"
     );
 }
+
+/// A table whose *initial* size is past the limit never runs. With the
+/// pooling allocator (the normal engine) the module is refused at load,
+/// since no table slot holds it; with the on-demand fallback, every call is
+/// a memory limit, as for an initial memory past the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn initial_table_past_the_limit_never_runs() {
+    let limit = crate::support::test_limits().table_elements;
+    let sandbox = Sandbox::new();
+    let id = "huge-table";
+    let wat = module(
+        1,
+        &format!("(table $t {} funcref)", limit + 1),
+        "(i32.const 0)",
+    );
+    match sandbox.try_load(id, &legacy_package(id, &wat)) {
+        Ok(plugin) => {
+            expect_error(
+                &plugin,
+                "echo",
+                crate::support::STILL_HERE,
+                CallErrorKind::MemoryLimit,
+                "past the limit",
+            )
+            .await;
+        }
+        Err(e) => {
+            let message = e.to_string();
+            assert!(message.contains("`huge-table`"), "{message}");
+            assert!(
+                message.contains(&format!("minimum element size of {}", limit + 1)),
+                "{message}"
+            );
+        }
+    }
+}
