@@ -14,7 +14,7 @@ use yoi_manifest::Surface;
 use yoi_runtime::{CallError, CallErrorKind, ToolOutput};
 
 use crate::history::{Event, EventKind, History};
-use crate::registry::{Origin, Target, ToolRegistry};
+use crate::registry::{Entry, Origin, Target, ToolRegistry};
 
 /// Most schema violations listed in one error.
 const MAX_SCHEMA_ERRORS: usize = 5;
@@ -74,7 +74,8 @@ impl Session {
     /// Call tool `name` with `input` (JSON text).
     pub async fn call(&self, name: &str, input: &str) -> CallOutcome {
         let started = Instant::now();
-        let (origin_ref, digest) = match self.registry.tool(name).map(|t| &t.origin) {
+        let entry = self.registry.entry(name);
+        let (origin_ref, digest) = match entry.map(|e| &e.info.origin) {
             Some(Origin::Plugin {
                 reference, digest, ..
             }) => (Some(reference.as_str()), Some(digest.as_str())),
@@ -100,7 +101,7 @@ impl Session {
             started,
             armed: true,
         };
-        let result = self.run(name, input).await;
+        let result = self.run(name, entry, input).await;
         guard.armed = false;
         let duration = started.elapsed();
         let (kind, output, error_kind, message) = match &result {
@@ -159,8 +160,13 @@ impl Session {
         }
     }
 
-    async fn run(&self, name: &str, input: &str) -> Result<ToolOutput, CallError> {
-        let entry = self.registry.entry(name).ok_or_else(|| {
+    async fn run(
+        &self,
+        name: &str,
+        entry: Option<&Entry>,
+        input: &str,
+    ) -> Result<ToolOutput, CallError> {
+        let entry = entry.ok_or_else(|| {
             CallError::new(
                 CallErrorKind::NotFound,
                 format!(
