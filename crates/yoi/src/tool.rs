@@ -83,21 +83,7 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn call(ctx: &Context, args: CallArgs) -> anyhow::Result<ExitCode> {
-    let input = match args.input {
-        Some(i) => i,
-        None => {
-            let mut buf = String::new();
-            std::io::stdin()
-                .take(MAX_STDIN_BYTES + 1)
-                .read_to_string(&mut buf)
-                .context("cannot read the input from stdin")?;
-            anyhow::ensure!(
-                buf.len() as u64 <= MAX_STDIN_BYTES,
-                "the input on stdin is larger than {MAX_STDIN_BYTES} bytes"
-            );
-            buf
-        }
-    };
+    let input = read_input(args.input)?;
     let plan = ctx.plan()?;
     let runtime = ctx.runtime()?;
     let registry = Arc::new(ToolRegistry::new(&plan, Some(runtime)));
@@ -108,11 +94,47 @@ fn call(ctx: &Context, args: CallArgs) -> anyhow::Result<ExitCode> {
     }
     let session = Session::new(registry, Some(ctx.history()?));
     let outcome = ctx.block_on(session.call(&args.name, input.trim()))?;
+    let not_registered = matches!(
+        &outcome.result,
+        Err(e) if e.kind == yoi_runtime::CallErrorKind::NotFound && !e.message.contains("plugin")
+    );
+    let code = print_outcome(&args.name, outcome, args.json)?;
+    if not_registered && !args.json {
+        eprintln!("hint: `yoi tool list` shows the registered tools");
+    }
+    Ok(code)
+}
+
+/// The input given, or else stdin, bounded to [`MAX_STDIN_BYTES`].
+pub(crate) fn read_input(input: Option<String>) -> anyhow::Result<String> {
+    if let Some(input) = input {
+        return Ok(input);
+    }
+    let mut buf = String::new();
+    std::io::stdin()
+        .take(MAX_STDIN_BYTES + 1)
+        .read_to_string(&mut buf)
+        .context("cannot read the input from stdin")?;
+    anyhow::ensure!(
+        buf.len() as u64 <= MAX_STDIN_BYTES,
+        "the input on stdin is larger than {MAX_STDIN_BYTES} bytes"
+    );
+    Ok(buf)
+}
+
+/// Print a call's outcome (guest output as `plugin stdout:` lines on stderr,
+/// unless `json`), and the exit code it means: 0 for a result, 1 for a tool
+/// error.
+pub(crate) fn print_outcome(
+    tool: &str,
+    outcome: yoi_tools::CallOutcome,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let diagnostics = match &outcome.result {
         Ok(o) => &o.diagnostics,
         Err(e) => &e.diagnostics,
     };
-    if !args.json {
+    if !json {
         for (stream, text) in [
             ("stdout", &diagnostics.stdout),
             ("stderr", &diagnostics.stderr),
@@ -122,11 +144,12 @@ fn call(ctx: &Context, args: CallArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    let duration_us = outcome.duration.as_micros() as u64;
     match outcome.result {
         Ok(out) => {
-            if args.json {
+            if json {
                 output::json(
-                    &json!({ "ok": true, "call_id": outcome.call_id, "duration_us": outcome.duration.as_micros() as u64, "content": out.content, "diagnostics": out.diagnostics }),
+                    &json!({ "ok": true, "call_id": outcome.call_id, "duration_us": duration_us, "content": out.content, "diagnostics": out.diagnostics }),
                 )?;
             } else {
                 let mut text = String::new();
@@ -144,20 +167,16 @@ fn call(ctx: &Context, args: CallArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            if args.json {
+            if json {
                 output::json(
-                    &json!({ "ok": false, "call_id": outcome.call_id, "duration_us": outcome.duration.as_micros() as u64, "error": e }),
+                    &json!({ "ok": false, "call_id": outcome.call_id, "duration_us": duration_us, "error": e }),
                 )?;
             } else {
                 eprintln!(
-                    "error: tool `{}` failed: {}: {}",
-                    args.name,
+                    "error: tool `{tool}` failed: {}: {}",
                     e.kind.as_str(),
                     e.message
                 );
-                if e.kind == yoi_runtime::CallErrorKind::NotFound && !e.message.contains("plugin") {
-                    eprintln!("hint: `yoi tool list` shows the registered tools");
-                }
             }
             Ok(ExitCode::from(1))
         }

@@ -15,27 +15,21 @@
 //! that ends with the command, and stderr says which.
 
 use std::collections::BTreeMap;
-use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
-use serde_json::json;
 use yoi_manifest::Surface;
-use yoi_runtime::Content;
 use yoi_tools::{History, Session, ToolRegistry};
 use yoi_workspace::{
     Config, Discovered, Enablement, Grants, Inventory, NameGrant, QualifiedId, Source, Status,
 };
 
 use crate::context::Context;
-use crate::output::{self, hinted};
+use crate::output::hinted;
 use crate::plugin::build;
-
-/// Largest input read from stdin.
-const MAX_STDIN_BYTES: u64 = 16 << 20;
 
 #[derive(Debug, Args)]
 pub struct DevArgs {
@@ -75,7 +69,7 @@ pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
     let config = ctx.config()?;
     let grants_https = super::enable::https_grants(&args.https, &args.methods)?;
     let grants_fs = super::enable::fs_grants(&args.fs, &args.ops)?;
-    let input = read_input(args.input.clone())?;
+    let input = crate::tool::read_input(args.input.clone())?;
 
     let Some(built) = build::build(&args.dir)? else {
         return Ok(ExitCode::from(1));
@@ -196,23 +190,7 @@ pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
     };
     let session = Session::new(registry, Some(history));
     let outcome = ctx.block_on(session.call(&tool, input.trim()))?;
-    print_outcome(&tool, outcome, args.json)
-}
-
-fn read_input(input: Option<String>) -> anyhow::Result<String> {
-    if let Some(input) = input {
-        return Ok(input);
-    }
-    let mut buf = String::new();
-    std::io::stdin()
-        .take(MAX_STDIN_BYTES + 1)
-        .read_to_string(&mut buf)
-        .context("cannot read the input from stdin")?;
-    anyhow::ensure!(
-        buf.len() as u64 <= MAX_STDIN_BYTES,
-        "the input on stdin is larger than {MAX_STDIN_BYTES} bytes"
-    );
-    Ok(buf)
+    crate::tool::print_outcome(&tool, outcome, args.json)
 }
 
 fn show_grants(
@@ -244,62 +222,4 @@ fn show_grants(
         }
     }
     Ok(())
-}
-
-fn print_outcome(
-    tool: &str,
-    outcome: yoi_tools::CallOutcome,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
-    let diagnostics = match &outcome.result {
-        Ok(o) => &o.diagnostics,
-        Err(e) => &e.diagnostics,
-    };
-    if !json {
-        for (stream, text) in [
-            ("stdout", &diagnostics.stdout),
-            ("stderr", &diagnostics.stderr),
-        ] {
-            for line in text.lines() {
-                eprintln!("plugin {stream}: {line}");
-            }
-        }
-    }
-    let duration_us = outcome.duration.as_micros() as u64;
-    match outcome.result {
-        Ok(out) => {
-            if json {
-                output::json(
-                    &json!({ "ok": true, "call_id": outcome.call_id, "duration_us": duration_us, "content": out.content, "diagnostics": out.diagnostics }),
-                )?;
-            } else {
-                let mut text = String::new();
-                for c in &out.content {
-                    match c {
-                        Content::Text { text: t } => text.push_str(t),
-                        Content::Json { json } => {
-                            text.push_str(&serde_json::to_string_pretty(json)?)
-                        }
-                    }
-                    text.push('\n');
-                }
-                output::print(&text)?;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            if json {
-                output::json(
-                    &json!({ "ok": false, "call_id": outcome.call_id, "duration_us": duration_us, "error": e }),
-                )?;
-            } else {
-                eprintln!(
-                    "error: tool `{tool}` failed: {}: {}",
-                    e.kind.as_str(),
-                    e.message
-                );
-            }
-            Ok(ExitCode::from(1))
-        }
-    }
 }
