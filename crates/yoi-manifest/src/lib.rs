@@ -9,6 +9,7 @@ mod error;
 mod id;
 mod model;
 mod parse;
+mod raw;
 
 pub use error::ManifestError;
 pub use id::{MAX_ID_LEN, MAX_NAME_LEN, is_valid_plugin_id, is_valid_surface_name};
@@ -16,7 +17,8 @@ pub use model::{
     HostApi, Ingress, LegacyAbi, MANIFEST_FILE, Manifest, Permissions, Runtime, SCHEMA_VERSION,
     Schema, Service, Surface, Tool, World,
 };
-pub use parse::{MAX_MANIFEST_BYTES, check_object_schema, json_schema};
+pub use parse::{MAX_MANIFEST_BYTES, check_object_schema};
+pub use raw::json_schema;
 
 /// Truncate `text` to at most `max` bytes on a char boundary, escaping control
 /// characters, so that untrusted text can be quoted in a diagnostic.

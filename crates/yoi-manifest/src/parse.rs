@@ -1,12 +1,17 @@
-//! Strict parsing: TOML into raw serde structs (unknown fields are errors), then
-//! validation into the [`crate::Manifest`] model with errors that name the field.
+//! Validation: the raw TOML shape ([`crate::raw`]) becomes the validated
+//! [`crate::Manifest`] model, or an error that names the field.
+//!
+//! Checks the raw shape cannot express are made here, once: the schema version,
+//! id and semver, text and path bounds, the runtime kind's own fields, which
+//! surfaces the world hosts, unique names, and that every requested name is
+//! declared. Untrusted values are quoted through [`crate::bounded`], so no
+//! diagnostic echoes unbounded input.
 
 use std::collections::BTreeSet;
 
-use serde::Deserialize;
-
 use crate::id::{MAX_ID_LEN, MAX_NAME_LEN, is_valid_plugin_id, is_valid_surface_name};
 use crate::model::*;
+use crate::raw::{RawIngress, RawManifest, RawPermissions, RawRuntime, RawSchema, RawTool};
 use crate::{ManifestError, bounded};
 
 /// Largest `plugin.toml` accepted.
@@ -16,205 +21,7 @@ const MAX_TEXT_FIELD: usize = 4096;
 const MAX_PATH_LEN: usize = 256;
 const MAX_SURFACES: usize = 256;
 
-// The raw types describe the TOML this parser accepts, so the JSON Schema of
-// `plugin.toml` (`json_schema`, written to `schemas/plugin.schema.json` by
-// `cargo xtask schemas`) is derived from them; their doc comments are its
-// descriptions. Checks a schema cannot express stay in the code below.
-
-/// `plugin.toml`: what a yoi plugin package is and what it requests. Requests are not grants.
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(title = "plugin.toml")]
-struct RawManifest {
-    /// The manifest format. This yoi reads `1`.
-    #[schemars(range(min = 1, max = 1))]
-    schema_version: i64,
-    /// The plugin id: 1-128 of `[a-z0-9._-]`, no leading or trailing dot.
-    #[schemars(
-        length(min = 1, max = 128),
-        pattern(r"^[a-z0-9_-]([a-z0-9._-]*[a-z0-9_-])?$")
-    )]
-    id: String,
-    /// A human-readable name.
-    #[schemars(length(min = 1, max = 256))]
-    name: String,
-    /// The package version, semver (`1.2.3`). Enablements pin it.
-    version: String,
-    /// What the plugin does, for people.
-    #[schemars(length(max = 4096))]
-    description: String,
-    /// How the package's code runs: chosen here, never guessed from bytes.
-    runtime: RawRuntime,
-    /// Tools: functions a model or a person can call.
-    #[serde(default)]
-    tools: Vec<RawTool>,
-    /// Long-running services (instance world only).
-    #[serde(default)]
-    services: Vec<RawService>,
-    /// Inbound event endpoints such as webhooks (instance world only).
-    #[serde(default)]
-    ingresses: Vec<RawIngress>,
-    /// What the package requests: surfaces, names and host APIs. Requests are not grants.
-    #[serde(default)]
-    permissions: RawPermissions,
-}
-
-/// The runtime: a component (`kind = "wasm-component"` with `component` and
-/// `world`) or a legacy core module (`kind = "wasm"` with `entry` and `abi`).
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(transform = runtime_kinds)]
-#[schemars(rename = "Runtime")]
-struct RawRuntime {
-    /// `wasm-component` (a WebAssembly component) or `wasm` (legacy raw core module).
-    #[schemars(extend("enum" = ["wasm-component", "wasm"]))]
-    kind: String,
-    /// Path of the component inside the package (`kind = "wasm-component"`).
-    component: Option<String>,
-    /// The world the component implements (`kind = "wasm-component"`).
-    #[schemars(with = "Option<World>")]
-    world: Option<String>,
-    /// Path of the core module inside the package (`kind = "wasm"`).
-    entry: Option<String>,
-    /// The legacy ABI of the core module (`kind = "wasm"`).
-    #[schemars(with = "Option<LegacyAbi>")]
-    abi: Option<String>,
-}
-
-/// Each runtime kind takes its own two fields and not the other's.
-fn runtime_kinds(schema: &mut schemars::Schema) {
-    let kind = |kind: &str, own: [&str; 2], other: [&str; 2]| {
-        serde_json::json!({
-            "properties": { "kind": { "const": kind } },
-            "required": own,
-            "not": { "anyOf": [{ "required": [other[0]] }, { "required": [other[1]] }] },
-        })
-    };
-    schema.insert(
-        "oneOf".into(),
-        serde_json::json!([
-            kind("wasm-component", ["component", "world"], ["entry", "abi"]),
-            kind("wasm", ["entry", "abi"], ["component", "world"]),
-        ]),
-    );
-}
-
-/// A tool.
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Tool")]
-struct RawTool {
-    /// The tool's model-visible name: 1-64 of `[A-Za-z0-9_-]`, unique in the package.
-    #[schemars(length(min = 1, max = 64), pattern(r"^[A-Za-z0-9_-]+$"))]
-    name: String,
-    /// What the tool does, for the model and for people.
-    #[schemars(length(min = 1, max = 4096))]
-    description: String,
-    /// JSON Schema of the input (its root has `type = "object"`), inline or a JSON file in the package.
-    input_schema: RawSchema,
-    /// JSON Schema of the output, inline or a JSON file in the package.
-    output_schema: Option<RawSchema>,
-}
-
-/// A long-running service (instance world only).
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Service")]
-struct RawService {
-    /// 1-64 of `[A-Za-z0-9_-]`, unique in the package.
-    #[schemars(length(min = 1, max = 64), pattern(r"^[A-Za-z0-9_-]+$"))]
-    name: String,
-    /// What the service does.
-    #[schemars(length(max = 4096))]
-    description: String,
-}
-
-/// An inbound event endpoint (instance world only): bounded, untrusted input.
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Ingress")]
-struct RawIngress {
-    /// 1-64 of `[A-Za-z0-9_-]`, unique in the package.
-    #[schemars(length(min = 1, max = 64), pattern(r"^[A-Za-z0-9_-]+$"))]
-    name: String,
-    /// What the ingress receives.
-    #[schemars(length(max = 4096))]
-    description: String,
-    /// The event kinds accepted (at least one; `[A-Za-z0-9_.-]`).
-    #[schemars(length(min = 1))]
-    event_kinds: Vec<String>,
-    /// JSON Schema of an event's payload (its root has `type = "object"`), inline or a file.
-    input_schema: RawSchema,
-}
-
-/// A JSON Schema: an inline table, or the path of a JSON file inside the package.
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(untagged)]
-#[schemars(rename = "Schema")]
-enum RawSchema {
-    File(String),
-    Inline(serde_json::Map<String, serde_json::Value>),
-}
-
-/// What the package requests. A surface, name or host API is usable only when
-/// requested here and granted by the enablement.
-#[derive(Deserialize, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Permissions")]
-struct RawPermissions {
-    /// Surfaces requested: `tool`, `service`, `ingress`.
-    #[serde(default)]
-    surfaces: Vec<Surface>,
-    /// Declared tools requested (needs `tool` in `surfaces`).
-    #[serde(default)]
-    tools: Vec<String>,
-    /// Declared services requested (needs `service` in `surfaces`).
-    #[serde(default)]
-    services: Vec<String>,
-    /// Declared ingresses requested (needs `ingress` in `surfaces`).
-    #[serde(default)]
-    ingresses: Vec<String>,
-    /// Host APIs requested: `https`, `fs`. Components only; none by default.
-    #[serde(default)]
-    host_apis: Vec<HostApi>,
-}
-
-/// The JSON Schema (draft 2020-12) of `plugin.toml`, derived from the types
-/// this parser reads. What a schema cannot say (requested names must be
-/// declared, paths must stay in the package, ...) is still checked by
-/// [`Manifest::from_toml_str`] only.
-pub fn json_schema() -> serde_json::Value {
-    schemars::generate::SchemaSettings::draft2020_12()
-        .with_transform(schemars::transform::RecursiveTransform(no_null))
-        .into_generator()
-        .into_root_schema_for::<RawManifest>()
-        .to_value()
-}
-
-/// TOML has no null: an optional field is one that may be left out, so the
-/// `null` schemars adds to `Option` fields is taken out again.
-fn no_null(schema: &mut schemars::Schema) {
-    if let Some(serde_json::Value::Array(types)) = schema.get_mut("type") {
-        types.retain(|t| t != "null");
-        if let [only] = types.as_slice() {
-            let only = only.clone();
-            schema.insert("type".into(), only);
-        }
-    }
-    if let Some(serde_json::Value::Array(any_of)) = schema.get_mut("anyOf") {
-        any_of.retain(|s| s.get("type").is_none_or(|t| t != "null"));
-        if let [only] = any_of.as_slice() {
-            let only = only.clone();
-            schema.remove("anyOf");
-            if let serde_json::Value::Object(fields) = only {
-                for (key, value) in fields {
-                    schema.insert(key, value);
-                }
-            }
-        }
-    }
-}
-
+/// Parse and validate `text` as a `plugin.toml`; see [`crate::Manifest::from_toml_str`].
 pub(crate) fn parse(text: &str) -> Result<Manifest, ManifestError> {
     if text.len() > MAX_MANIFEST_BYTES {
         return Err(ManifestError::TooLarge {
