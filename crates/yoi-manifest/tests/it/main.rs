@@ -1,66 +1,37 @@
-//! Golden-file manifest tests: every `valid/*.toml` parses; every
-//! `invalid/*.toml` fails with exactly the error in its `.err` sibling.
+//! Golden-file manifest tests: every `golden/valid/*.toml` parses; every
+//! `golden/invalid/*.toml` fails, and its error text is an insta snapshot
+//! (`snapshots/it__invalid@<file>.snap`), so a changed diagnostic fails the test.
 //!
-//! Set `YOI_BLESS=1` to write missing `.err` files (review them before committing).
+//! A new or changed golden error is written as `.snap.new`: review it with
+//! `cargo insta review` (or accept with `INSTA_UPDATE=always`) before committing.
 //! `docs` checks `docs/manifest.md` against the parser.
 
 mod docs;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use yoi_manifest::Manifest;
 
-fn golden(kind: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(kind);
-    let mut files: Vec<_> = fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no golden files in {}", dir.display());
-    files
-}
-
 #[test]
 fn valid_manifests_parse() {
-    for path in golden("valid") {
-        let text = fs::read_to_string(&path).unwrap();
+    insta::glob!("../golden/valid", "*.toml", |path| {
+        let text = fs::read_to_string(path).unwrap();
         if let Err(e) = Manifest::from_toml_str(&text) {
             panic!("{} should be valid: {e}", path.display());
         }
-    }
+    });
 }
 
 #[test]
 fn invalid_manifests_fail_with_the_expected_error() {
-    let bless = std::env::var_os("YOI_BLESS").is_some();
-    let mut failures = Vec::new();
-    for path in golden("invalid") {
-        let text = fs::read_to_string(&path).unwrap();
-        let err = match Manifest::from_toml_str(&text) {
-            Ok(_) => {
-                failures.push(format!("{}: parsed but should fail", path.display()));
-                continue;
-            }
-            Err(e) => e.to_string(),
-        };
-        let expected_path = path.with_extension("err");
-        match fs::read_to_string(&expected_path) {
-            Ok(expected) if expected.trim_end() == err => {}
-            Ok(expected) => failures.push(format!(
-                "{}:\n  expected: {}\n  actual:   {err}",
-                path.display(),
-                expected.trim_end()
-            )),
-            Err(_) if bless => fs::write(&expected_path, format!("{err}\n")).unwrap(),
-            Err(_) => failures.push(format!("{}: no .err file; actual: {err}", path.display())),
+    insta::glob!("../golden/invalid", "*.toml", |path| {
+        let text = fs::read_to_string(path).unwrap();
+        match Manifest::from_toml_str(&text) {
+            Ok(_) => panic!("{} parsed but should fail", path.display()),
+            Err(e) => insta::assert_snapshot!("invalid", e.to_string()),
         }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    });
 }
 
 #[test]
