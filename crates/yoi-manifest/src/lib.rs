@@ -5,6 +5,8 @@
 //! fields of the wrong runtime kind are errors. Every diagnostic names the field
 //! and is bounded in size, so a hostile file cannot flood a terminal or a log.
 
+#![warn(missing_docs)]
+
 mod error;
 mod id;
 mod model;

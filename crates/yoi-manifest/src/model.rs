@@ -13,14 +13,23 @@ pub const SCHEMA_VERSION: i64 = 1;
 /// A validated `plugin.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Manifest {
+    /// The plugin id (see [`is_valid_plugin_id`](crate::is_valid_plugin_id)).
     pub id: String,
+    /// The human-readable name.
     pub name: String,
+    /// The package version.
     pub version: semver::Version,
+    /// What the plugin does, for people; may be empty.
     pub description: String,
+    /// How the package's code runs.
     pub runtime: Runtime,
+    /// Declared tools, in file order, with unique names.
     pub tools: Vec<Tool>,
+    /// Declared services (instance world only), with unique names.
     pub services: Vec<Service>,
+    /// Declared ingresses (instance world only), with unique names.
     pub ingresses: Vec<Ingress>,
+    /// What the package requests; every requested name is declared above.
     pub permissions: Permissions,
 }
 
@@ -83,13 +92,24 @@ impl Manifest {
 pub enum Runtime {
     /// A WebAssembly component targeting one of yoi's worlds.
     #[serde(rename = "wasm-component")]
-    Component { component: String, world: World },
+    Component {
+        /// Path of the component inside the package.
+        component: String,
+        /// The world the component implements.
+        world: World,
+    },
     /// A raw core module on the legacy pointer/length ABI: tools only, no host APIs.
     #[serde(rename = "wasm")]
-    Legacy { entry: String, abi: LegacyAbi },
+    Legacy {
+        /// Path of the core module inside the package.
+        entry: String,
+        /// The ABI the module exports.
+        abi: LegacyAbi,
+    },
 }
 
 impl Runtime {
+    /// Whether the code is a WebAssembly component (not a legacy core module).
     pub fn is_component(&self) -> bool {
         matches!(self, Runtime::Component { .. })
     }
@@ -118,8 +138,10 @@ pub enum World {
 }
 
 impl World {
+    /// Every world, in the order diagnostics list them.
     pub const ALL: [World; 2] = [World::Tool, World::Instance];
 
+    /// The world's WIT name, as `plugin.toml` spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             World::Tool => "yoi:plugin/tool@1.0.0",
@@ -136,12 +158,17 @@ impl fmt::Display for World {
 
 /// The legacy core-module ABIs yoi hosts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[expect(
+    missing_docs,
+    reason = "a variant doc would become a JSON Schema description and change `schemas/`"
+)]
 pub enum LegacyAbi {
     #[serde(rename = "yoi-plugin-wasm-1")]
     V1,
 }
 
 impl LegacyAbi {
+    /// The ABI's name, as `plugin.toml` spells it.
     pub fn as_str(self) -> &'static str {
         "yoi-plugin-wasm-1"
     }
@@ -151,42 +178,59 @@ impl LegacyAbi {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Schema {
+    /// The schema itself, written inline in `plugin.toml`.
     Inline(serde_json::Value),
+    /// The in-package path of a JSON file holding the schema.
     File(String),
 }
 
 /// A declared tool.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Tool {
+    /// The model-visible name, unique in the package.
     pub name: String,
+    /// What the tool does, for the model and for people; never empty.
     pub description: String,
+    /// JSON Schema of the input; an inline one has `type = "object"` at its root.
     pub input_schema: Schema,
+    /// JSON Schema of the output, when the manifest gives one.
     pub output_schema: Option<Schema>,
 }
 
 /// A declared long-running service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Service {
+    /// The service's name, unique in the package.
     pub name: String,
+    /// What the service does; may be empty.
     pub description: String,
 }
 
 /// A declared ingress: a bounded, untrusted inbound event endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ingress {
+    /// The ingress's name, unique in the package.
     pub name: String,
+    /// What the ingress receives; may be empty.
     pub description: String,
+    /// The event kinds accepted: at least one, unique.
     pub event_kinds: Vec<String>,
+    /// JSON Schema of an event's payload; an inline one has `type = "object"` at its root.
     pub input_schema: Schema,
 }
 
 /// What the package requests. Requests are not grants.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Permissions {
+    /// Surfaces requested, unique.
     pub surfaces: Vec<Surface>,
+    /// Declared tools requested (only with [`Surface::Tool`] in `surfaces`).
     pub tools: Vec<String>,
+    /// Declared services requested (only with [`Surface::Service`] in `surfaces`).
     pub services: Vec<String>,
+    /// Declared ingresses requested (only with [`Surface::Ingress`] in `surfaces`).
     pub ingresses: Vec<String>,
+    /// Host APIs requested, unique; always empty for a legacy module.
     pub host_apis: Vec<HostApi>,
 }
 
@@ -205,6 +249,10 @@ pub struct Permissions {
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[expect(
+    missing_docs,
+    reason = "a variant doc would become a JSON Schema description and change `schemas/`"
+)]
 pub enum Surface {
     Tool,
     Service,
@@ -212,8 +260,10 @@ pub enum Surface {
 }
 
 impl Surface {
+    /// Every surface, in the order diagnostics list them.
     pub const ALL: [Surface; 3] = [Surface::Tool, Surface::Service, Surface::Ingress];
 
+    /// The surface's name, as `plugin.toml` spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             Surface::Tool => "tool",
@@ -244,12 +294,17 @@ impl fmt::Display for Surface {
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
+#[expect(
+    missing_docs,
+    reason = "a variant doc would become a JSON Schema description and change `schemas/`"
+)]
 pub enum HostApi {
     Https,
     Fs,
 }
 
 impl HostApi {
+    /// The host API's name, as `plugin.toml` spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             HostApi::Https => "https",

@@ -19,20 +19,38 @@ use crate::path::PathProblem;
 pub enum PackageError {
     /// The archive is larger than [`MAX_ARCHIVE_BYTES`](crate::limits::MAX_ARCHIVE_BYTES).
     #[error("archive is `{size}` bytes, more than the limit of `{limit}`")]
-    ArchiveTooLarge { size: u64, limit: u64 },
+    ArchiveTooLarge {
+        /// Size of the archive, in bytes.
+        size: u64,
+        /// The limit it is over.
+        limit: u64,
+    },
 
     /// The bytes are not a ZIP archive this crate can read.
     #[error("archive is malformed: {reason}")]
-    Malformed { reason: String },
+    Malformed {
+        /// The ZIP reader's reason.
+        reason: String,
+    },
 
     /// The archive declares more entries than [`MAX_ENTRIES`](crate::limits::MAX_ENTRIES),
     /// or a directory holds more files than that.
     #[error("package has `{count}` entries, more than the limit of `{limit}`")]
-    TooManyEntries { count: usize, limit: usize },
+    TooManyEntries {
+        /// How many entries or files were counted; counting may stop once past `limit`.
+        count: usize,
+        /// The limit it is over.
+        limit: usize,
+    },
 
     /// An entry name or a manifest-referenced path is not a safe in-package path.
     #[error("invalid path `{path}`: {problem}")]
-    InvalidPath { path: String, problem: PathProblem },
+    InvalidPath {
+        /// The offending path.
+        path: String,
+        /// Which path rule it breaks.
+        problem: PathProblem,
+    },
 
     /// Two entries in the archive's central directory have the same name.
     #[error("archive has more than one entry with the same name")]
@@ -41,52 +59,101 @@ pub enum PackageError {
     /// Two paths differ only by letter case, so they would name one file on a
     /// case-insensitive file system.
     #[error("paths `{path}` and `{other}` differ only by letter case")]
-    DuplicatePath { path: String, other: String },
+    DuplicatePath {
+        /// One of the two paths.
+        path: String,
+        /// The other path.
+        other: String,
+    },
 
     /// One path is a file and also the directory of another path.
     #[error("path `{path}` is a file and also a directory of `{other}`")]
-    PathConflict { path: String, other: String },
+    PathConflict {
+        /// The path that is a file.
+        path: String,
+        /// The path that needs it to be a directory.
+        other: String,
+    },
 
     /// A symlink, device, socket or other non-regular entry.
     #[error("entry `{path}` is not a regular file (unix mode `{mode:#o}`)")]
-    SpecialEntry { path: String, mode: u32 },
+    SpecialEntry {
+        /// The entry's name.
+        path: String,
+        /// The unix mode its header declares.
+        mode: u32,
+    },
 
     /// An entry named as a directory (trailing `/`) that has content or a file mode.
     #[error("entry `{path}` is named as a directory but is not an empty directory entry")]
-    BadDirectoryEntry { path: String },
+    BadDirectoryEntry {
+        /// The entry's name.
+        path: String,
+    },
 
     /// The entry is encrypted.
     #[error("entry `{path}` is encrypted")]
-    Encrypted { path: String },
+    Encrypted {
+        /// The entry's name.
+        path: String,
+    },
 
     /// The entry uses a compression method other than stored or deflate.
     #[error("entry `{path}` uses unsupported compression method `{method}`")]
-    UnsupportedCompression { path: String, method: String },
+    UnsupportedCompression {
+        /// The entry's name.
+        path: String,
+        /// The compression method, as the ZIP reader names it.
+        method: String,
+    },
 
     /// One file is larger than [`MAX_FILE_BYTES`](crate::limits::MAX_FILE_BYTES).
     #[error("file `{path}` is larger than the limit of `{limit}` bytes")]
-    FileTooLarge { path: String, limit: u64 },
+    FileTooLarge {
+        /// The file.
+        path: String,
+        /// The per-file limit, in bytes.
+        limit: u64,
+    },
 
     /// All files together are larger than [`MAX_EXPANDED_BYTES`](crate::limits::MAX_EXPANDED_BYTES).
     #[error("package expands to more than the limit of `{limit}` bytes (at `{path}`)")]
-    ExpandedTooLarge { path: String, limit: u64 },
+    ExpandedTooLarge {
+        /// The file at which the total went over.
+        path: String,
+        /// The total limit, in bytes.
+        limit: u64,
+    },
 
     /// An entry expands more than [`MAX_COMPRESSION_RATIO`](crate::limits::MAX_COMPRESSION_RATIO)
     /// times its compressed size.
     #[error("entry `{path}` expands more than `{limit}` times its compressed size")]
-    CompressionRatio { path: String, limit: u64 },
+    CompressionRatio {
+        /// The entry's name.
+        path: String,
+        /// The ratio limit.
+        limit: u64,
+    },
 
     /// An entry's content does not have the size its header declares.
     #[error("entry `{path}` declares `{declared}` bytes but holds `{actual}`")]
     SizeMismatch {
+        /// The entry's name.
         path: String,
+        /// The size its header declares, in bytes.
         declared: u64,
+        /// The size its content has, in bytes.
         actual: u64,
     },
 
     /// An entry's content does not match its CRC-32, or its deflate stream is corrupt.
     #[error("entry `{path}` is corrupt: {reason}")]
-    CorruptEntry { path: String, reason: String },
+    CorruptEntry {
+        /// The entry's name.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 
     /// There is no `plugin.toml` at the package root.
     #[error("package has no `plugin.toml` at its root")]
@@ -94,7 +161,12 @@ pub enum PackageError {
 
     /// `plugin.toml` is larger than [`MAX_MANIFEST_BYTES`](crate::limits::MAX_MANIFEST_BYTES).
     #[error("`plugin.toml` is `{size}` bytes, more than the limit of `{limit}`")]
-    ManifestTooLarge { size: usize, limit: usize },
+    ManifestTooLarge {
+        /// Size of `plugin.toml`, in bytes.
+        size: usize,
+        /// The limit it is over.
+        limit: usize,
+    },
 
     /// `plugin.toml` is not valid UTF-8.
     #[error("`plugin.toml` is not valid UTF-8")]
@@ -103,6 +175,7 @@ pub enum PackageError {
     /// `plugin.toml` does not parse or validate.
     #[error("invalid `plugin.toml`: {source}")]
     Manifest {
+        /// The manifest's own error.
         #[source]
         source: yoi_manifest::ManifestError,
     },
@@ -110,62 +183,104 @@ pub enum PackageError {
     /// The manifest references a path that is not a valid in-package path.
     #[error("plugin `{id}`: manifest references invalid path `{path}`: {problem}")]
     InvalidReferencedPath {
+        /// The plugin's id.
         id: String,
+        /// The referenced path.
         path: String,
+        /// Which path rule it breaks.
         problem: PathProblem,
     },
 
     /// The manifest references a file the package does not contain.
     #[error("plugin `{id}`: manifest references `{path}`, which is not in the package")]
-    MissingFile { id: String, path: String },
+    MissingFile {
+        /// The plugin's id.
+        id: String,
+        /// The referenced path.
+        path: String,
+    },
 
     /// The runtime artifact does not start with a WebAssembly header.
     #[error("plugin `{id}`: artifact `{path}` is not a WebAssembly module or component")]
-    NotWasm { id: String, path: String },
+    NotWasm {
+        /// The plugin's id.
+        id: String,
+        /// The artifact's path.
+        path: String,
+    },
 
     /// The runtime artifact is a core module where the manifest names a
     /// component, or the reverse.
     #[error("plugin `{id}`: artifact `{path}` is a {found} but the manifest declares a {expected}")]
     ArtifactKindMismatch {
+        /// The plugin's id.
         id: String,
+        /// The artifact's path.
         path: String,
+        /// What the manifest's runtime kind needs.
         expected: BinaryKind,
+        /// What the bytes are.
         found: BinaryKind,
     },
 
     /// While packing a directory: a file to include is missing.
     #[error("`{path}` is missing from the package directory")]
-    MissingSourceFile { path: String },
+    MissingSourceFile {
+        /// The path, relative to the package directory.
+        path: String,
+    },
 
     /// While packing a directory or loading the cache: a path is a symlink.
     #[error("`{path}` is a symlink; packages hold regular files only")]
-    Symlink { path: String },
+    Symlink {
+        /// The symlink.
+        path: String,
+    },
 
     /// While packing a directory or loading the cache: a file was expected
     /// and something else (a directory, a device, a socket) was found.
     #[error("`{path}` is not a regular file")]
-    NotARegularFile { path: String },
+    NotARegularFile {
+        /// The path.
+        path: String,
+    },
 
     /// A cache entry's path exists but is not a directory.
     #[error("`{path}` is not a directory")]
-    NotADirectory { path: String },
+    NotADirectory {
+        /// The path.
+        path: String,
+    },
 
     /// A `sha256:<hex>` digest string is malformed.
     #[error("invalid digest `{value}`: expected `sha256:` and 64 lowercase hex digits")]
-    InvalidDigest { value: String },
+    InvalidDigest {
+        /// The text that was to be a digest.
+        value: String,
+    },
 
     /// No materialized package with this digest is in the cache.
     #[error("package `{digest}` is not in the cache")]
-    NotCached { digest: Digest },
+    NotCached {
+        /// The digest looked up.
+        digest: Digest,
+    },
 
     /// A cached package's files do not hash to the digest it is stored under.
     #[error("cached package `{expected}` was modified: its files hash to `{actual}`")]
-    DigestMismatch { expected: Digest, actual: Digest },
+    DigestMismatch {
+        /// The digest the package is stored under.
+        expected: Digest,
+        /// The digest its files have now.
+        actual: Digest,
+    },
 
     /// A file system operation failed.
     #[error("i/o error at `{}`: {source}", path.display())]
     Io {
+        /// The path the operation was on.
         path: PathBuf,
+        /// The operating system error.
         #[source]
         source: io::Error,
     },

@@ -8,6 +8,8 @@
 //! [`MaterializedPackage`] in the cache, re-verified against its [`Digest`]
 //! whenever it is loaded. Nothing in this crate executes WebAssembly.
 
+#![warn(missing_docs)]
+
 mod archive;
 mod cache;
 mod digest;
