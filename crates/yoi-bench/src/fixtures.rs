@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use yoi_history::History;
 use yoi_package::Package;
 use yoi_runtime::{Limits, Runtime, RuntimeConfig};
-use yoi_tools::{History, Session, ToolRegistry};
+use yoi_tools::{Session, ToolRegistry};
 
 /// Where the packed example plugins are: `$YOI_TEST_PLUGINS`, else
 /// `target/yoi-plugins` (what `cargo xtask examples` writes).

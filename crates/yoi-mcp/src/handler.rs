@@ -161,7 +161,7 @@ impl ServerHandler for YoiMcp {
                 .filter(|r| {
                     matches!(
                         r.kind,
-                        yoi_tools::EventKind::IngressEvent | yoi_tools::EventKind::Notification
+                        yoi_history::EventKind::IngressEvent | yoi_history::EventKind::Notification
                     )
                 })
                 .collect(),

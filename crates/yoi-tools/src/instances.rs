@@ -33,10 +33,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::mpsc;
+use yoi_history::{Event, EventKind, History};
 use yoi_manifest::Schema;
 use yoi_runtime::{IngressEvent, Lifecycle, LoadedPlugin};
 
-use crate::history::{Event, EventKind, History};
 use crate::registry::ToolRegistry;
 
 /// Largest event body accepted.
@@ -463,14 +463,12 @@ impl PluginInstanceRegistry {
         if let Some(h) = &self.history {
             let message = format!("{kind} {id}");
             let recorded = h.append(&Event {
-                session: &self.session,
-                kind: Some(EventKind::IngressEvent),
                 tool: Some(ingress),
                 plugin: Some(&slot.reference),
                 digest: Some(&slot.digest),
                 input: Some(&payload),
                 message: Some(&message),
-                ..Event::default()
+                ..Event::new(&self.session, EventKind::IngressEvent)
             });
             if let Err(e) = recorded {
                 return Err(IngressError::Unavailable(format!(
@@ -623,15 +621,13 @@ impl Recorder {
             None => format!("{kind} for {id}"),
         };
         let _ = h.append(&Event {
-            session: &self.session,
-            kind: Some(EventKind::Notification),
             tool: Some(ingress),
             plugin: Some(&self.reference),
             digest: Some(&self.digest),
             output,
             error_kind: error.map(|(k, _)| k),
             message: Some(&message),
-            ..Event::default()
+            ..Event::new(&self.session, EventKind::Notification)
         });
     }
 }
@@ -724,7 +720,7 @@ async fn run_service(
             Ok(s) => {
                 for n in s.notices {
                     let data = n.data.to_string();
-                    let data = yoi_manifest::bounded(&data, crate::history::MAX_RECORDED_BYTES);
+                    let data = yoi_manifest::bounded(&data, yoi_history::MAX_RECORDED_BYTES);
                     recorder.record(&name, &id, &n.kind, Some(&data), None);
                 }
                 retry = SERVICE_RETRY;
@@ -788,7 +784,7 @@ async fn work(
                 }
                 for n in notices {
                     let data = n.data.to_string();
-                    let data = yoi_manifest::bounded(&data, crate::history::MAX_RECORDED_BYTES);
+                    let data = yoi_manifest::bounded(&data, yoi_history::MAX_RECORDED_BYTES);
                     recorder.record(&ingress, &id, &n.kind, Some(&data), None);
                 }
             }

@@ -1,5 +1,5 @@
-//! Tools as a model or a person sees them: the [`ToolRegistry`], [`Session`]s,
-//! and the durable [`History`].
+//! Tools as a model or a person sees them: the [`ToolRegistry`] and
+//! [`Session`]s, which record every call in a [`yoi_history::History`].
 //!
 //! Every tool call goes through one path: a session looks the tool up in the
 //! registry, validates the input against the declared JSON Schema before any
@@ -7,15 +7,11 @@
 //! and records the result or error. Nothing reaches a caller any other way.
 
 mod builtin;
-mod error;
-mod history;
 mod host_apis;
 mod instances;
 mod registry;
 mod session;
 
-pub use error::ToolsError;
-pub use history::{Event, EventKind, History, MAX_RECORDED_BYTES, Record};
 pub use host_apis::host_apis;
 pub use instances::{
     EventCounters, IngressError, InstanceReport, MAX_EVENT_BYTES, PluginInstanceRegistry,

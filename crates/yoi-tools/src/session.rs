@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use yoi_history::{Event, EventKind, History};
 use yoi_manifest::Surface;
 use yoi_runtime::{CallError, CallErrorKind, ToolOutput};
 
-use crate::history::{Event, EventKind, History};
 use crate::registry::{Entry, Origin, Target, ToolRegistry};
 
 /// Most schema violations listed in one error.
@@ -82,12 +82,11 @@ impl Session {
             _ => (None, None),
         };
         let call_id = self.record(Event {
-            kind: Some(EventKind::ToolCall),
             tool: Some(name),
             plugin: origin_ref,
             digest,
             input: Some(input),
-            ..self.event()
+            ..self.event(EventKind::ToolCall)
         });
         // If this future is dropped mid-call (a client cancelled, a
         // connection closed), the guard records the call as cancelled so
@@ -122,7 +121,6 @@ impl Session {
             ),
         };
         self.record(Event {
-            kind: Some(kind),
             call_id,
             tool: Some(name),
             plugin: origin_ref,
@@ -131,7 +129,7 @@ impl Session {
             error_kind,
             message,
             duration_us: Some(duration.as_micros() as u64),
-            ..self.event()
+            ..self.event(kind)
         });
         CallOutcome {
             call_id,
@@ -140,11 +138,8 @@ impl Session {
         }
     }
 
-    pub(crate) fn event(&self) -> Event<'_> {
-        Event {
-            session: &self.id,
-            ..Event::default()
-        }
+    pub(crate) fn event(&self, kind: EventKind) -> Event<'_> {
+        Event::new(&self.id, kind)
     }
 
     /// Append to history. A history that cannot be written is reported on
@@ -284,7 +279,6 @@ impl Drop for CancelGuard<'_> {
             return;
         }
         self.session.record(Event {
-            kind: Some(EventKind::ToolError),
             call_id: self.call_id,
             tool: Some(self.tool),
             plugin: self.plugin,
@@ -292,7 +286,7 @@ impl Drop for CancelGuard<'_> {
             error_kind: Some("cancelled"),
             message: Some("the call was cancelled before it finished; the plugin was stopped"),
             duration_us: Some(self.started.elapsed().as_micros() as u64),
-            ..self.session.event()
+            ..self.session.event(EventKind::ToolError)
         });
     }
 }

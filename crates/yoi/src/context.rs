@@ -49,8 +49,8 @@ impl Context {
     }
 
     /// The workspace history (`.yoi/history.db`).
-    pub fn history(&self) -> anyhow::Result<std::sync::Arc<yoi_tools::History>> {
-        Ok(std::sync::Arc::new(yoi_tools::History::open(
+    pub fn history(&self) -> anyhow::Result<std::sync::Arc<yoi_history::History>> {
+        Ok(std::sync::Arc::new(yoi_history::History::open(
             &self.workspace.join(".yoi/history.db"),
         )?))
     }

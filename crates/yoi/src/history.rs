@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use serde_json::json;
-use yoi_tools::EventKind;
+use yoi_history::EventKind;
 
 use crate::context::Context;
 use crate::output;

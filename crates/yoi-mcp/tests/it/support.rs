@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use yoi_tools::{History, Session, ToolRegistry};
+use yoi_history::History;
+use yoi_tools::{Session, ToolRegistry};
 
 pub struct Fixture {
     _dir: tempfile::TempDir,

@@ -21,8 +21,9 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
+use yoi_history::History;
 use yoi_manifest::Surface;
-use yoi_tools::{History, Session, ToolRegistry};
+use yoi_tools::{Session, ToolRegistry};
 use yoi_workspace::{
     Config, Discovered, Enablement, Grants, Inventory, NameGrant, QualifiedId, Source, Status,
 };

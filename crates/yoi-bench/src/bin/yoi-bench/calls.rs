@@ -196,16 +196,14 @@ pub fn yoi(rt: &Tokio, report: &mut Report) -> anyhow::Result<()> {
 /// thread committing to SQLite (`history_sustained`).
 pub fn history(report: &mut Report) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let history = yoi_tools::History::open(&dir.path().join("history.db"))?;
+    let history = yoi_history::History::open(&dir.path().join("history.db"))?;
     let small = echo_input(SMALL);
-    let event = yoi_tools::Event {
-        session: "bench",
-        kind: Some(yoi_tools::EventKind::ToolResult),
+    let event = yoi_history::Event {
         tool: Some("echo"),
         plugin: Some("project:echo"),
         output: Some(&small),
         duration_us: Some(3),
-        ..Default::default()
+        ..yoi_history::Event::new("bench", yoi_history::EventKind::ToolResult)
     };
     let t = fast(|| history.append(black_box(&event)).expect("append"));
     report.add("history_append", Figure::Time(t), None, &[]);
@@ -228,7 +226,7 @@ pub fn history(report: &mut Report) -> anyhow::Result<()> {
         5,
         || {
             let dir = tempfile::tempdir().expect("a temporary directory");
-            let h = yoi_tools::History::open(&dir.path().join("history.db")).expect("history");
+            let h = yoi_history::History::open(&dir.path().join("history.db")).expect("history");
             (h, dir)
         },
         |(h, dir)| {

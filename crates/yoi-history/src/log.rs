@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Event, EventKind, MAX_RECORDED_BYTES, Row};
+use crate::event::{Event, EventKind, MAX_RECORDED_BYTES, Row};
 
 /// Largest body accepted when reading a segment back. Recorded texts are
 /// bounded, so a real frame is far smaller; anything larger is corruption.
@@ -30,7 +30,7 @@ const MAX_FRAME: usize = 4 << 20;
 
 /// The log of this process.
 #[derive(Debug)]
-pub(super) struct Log {
+pub(crate) struct Log {
     dir: PathBuf,
     stem: String,
     /// Held for the life of the log; proves the owner is alive.
@@ -42,17 +42,17 @@ pub(super) struct Log {
 /// A segment that was current, to empty once what it holds is committed.
 /// Truncating it does not touch the other segment, so it needs no lock.
 #[derive(Debug)]
-pub(super) struct Segment(Arc<[File; 2]>, usize);
+pub(crate) struct Segment(Arc<[File; 2]>, usize);
 
 impl Segment {
-    pub(super) fn truncate(&self) -> std::io::Result<()> {
+    pub(crate) fn truncate(&self) -> std::io::Result<()> {
         self.0[self.1].set_len(0)
     }
 }
 
 impl Log {
     /// Create a fresh log in `dir`.
-    pub(super) fn create(dir: &Path) -> std::io::Result<Log> {
+    pub(crate) fn create(dir: &Path) -> std::io::Result<Log> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         std::fs::create_dir_all(dir)?;
         let nanos = std::time::SystemTime::now()
@@ -91,24 +91,24 @@ impl Log {
     }
 
     /// Append whole frames to the current segment with one write.
-    pub(super) fn write(&self, frames: &[u8]) -> std::io::Result<()> {
+    pub(crate) fn write(&self, frames: &[u8]) -> std::io::Result<()> {
         (&self.segments[self.current]).write_all(frames)
     }
 
     /// Direct further appends to the other (empty) segment; returns the
     /// one that was current.
-    pub(super) fn swap(&mut self) -> Segment {
+    pub(crate) fn swap(&mut self) -> Segment {
         let old = self.current;
         self.current = 1 - old;
         Segment(self.segments.clone(), old)
     }
 
-    pub(super) fn stem(&self) -> &str {
+    pub(crate) fn stem(&self) -> &str {
         &self.stem
     }
 
     /// Remove this log's files; only once everything is in the database.
-    pub(super) fn remove(self) {
+    pub(crate) fn remove(self) {
         for i in 0..2 {
             let _ = std::fs::remove_file(segment_path(&self.dir, &self.stem, i));
         }
@@ -121,22 +121,22 @@ fn segment_path(dir: &Path, stem: &str, i: usize) -> PathBuf {
 }
 
 /// A log found in the directory, other than the caller's own.
-pub(super) struct Found {
+pub(crate) struct Found {
     /// The bytes of its two segments, to [`parse`].
-    pub(super) segments: [Vec<u8>; 2],
+    pub(crate) segments: [Vec<u8>; 2],
     /// Whether its owner is gone; the caller removes it once the rows are in.
-    pub(super) orphan: Option<Orphan>,
+    pub(crate) orphan: Option<Orphan>,
 }
 
 /// The lock of a dead process's log, held while its rows are copied.
-pub(super) struct Orphan {
+pub(crate) struct Orphan {
     dir: PathBuf,
     stem: String,
     _lock: File,
 }
 
 impl Orphan {
-    pub(super) fn remove(self) {
+    pub(crate) fn remove(self) {
         for i in 0..2 {
             let _ = std::fs::remove_file(segment_path(&self.dir, &self.stem, i));
         }
@@ -145,7 +145,7 @@ impl Orphan {
 }
 
 /// Read every log in `dir` except `own`.
-pub(super) fn scan(dir: &Path, own: Option<&str>) -> Vec<Found> {
+pub(crate) fn scan(dir: &Path, own: Option<&str>) -> Vec<Found> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -187,7 +187,7 @@ fn read_segment(path: &Path) -> Vec<u8> {
 /// Decode `bytes`, a run of frames, into `rows`; true if it ended in a
 /// frame that did not check out. Checksums are checked if `verify` (frames
 /// read back from a file, not the ones this process keeps in memory).
-pub(super) fn parse<'a>(bytes: &'a [u8], verify: bool, rows: &mut Vec<Row<'a>>) -> bool {
+pub(crate) fn parse<'a>(bytes: &'a [u8], verify: bool, rows: &mut Vec<Row<'a>>) -> bool {
     let mut at = 0;
     while at < bytes.len() {
         let Some(header) = bytes.get(at..at + 8) else {
@@ -222,7 +222,7 @@ const F_MESSAGE: u16 = 1 << 8;
 
 /// Append one frame for event `e`, numbered `id` at `ts_ms`, to `out`.
 /// Long texts are cut to [`MAX_RECORDED_BYTES`] with a marker.
-pub(super) fn frame(out: &mut Vec<u8>, id: i64, ts_ms: i64, e: &Event<'_>) {
+pub(crate) fn frame(out: &mut Vec<u8>, id: i64, ts_ms: i64, e: &Event<'_>) {
     let start = out.len();
     out.extend_from_slice(&[0; 8]);
     let texts = [
@@ -246,7 +246,7 @@ pub(super) fn frame(out: &mut Vec<u8>, id: i64, ts_ms: i64, e: &Event<'_>) {
     }
     out.extend_from_slice(&id.to_le_bytes());
     out.extend_from_slice(&ts_ms.to_le_bytes());
-    out.push(e.kind.unwrap_or(EventKind::Notification) as u8);
+    out.push(e.kind as u8);
     out.extend_from_slice(&flags.to_le_bytes());
     if let Some(c) = e.call_id {
         out.extend_from_slice(&c.to_le_bytes());
@@ -361,14 +361,12 @@ mod tests {
 
     fn event(call_id: i64) -> Event<'static> {
         Event {
-            session: "s",
-            kind: Some(EventKind::ToolResult),
             call_id: Some(call_id),
             duration_us: Some(42),
             tool: Some("echo"),
             digest: Some("sha256:ab"),
             output: Some("{\"é\":1}"),
-            ..Event::default()
+            ..Event::new("s", EventKind::ToolResult)
         }
     }
 
@@ -440,9 +438,8 @@ mod tests {
             1,
             0,
             &Event {
-                session: "s",
                 input: Some(&long),
-                ..Event::default()
+                ..Event::new("s", EventKind::Notification)
             },
         );
         let mut rows = Vec::new();

@@ -1,0 +1,193 @@
+//! What the history holds: an [`Event`] to append, the [`Record`] read back,
+//! and the [`EventKind`] every event has.
+//!
+//! A kind is required: an event cannot be appended without one, and a
+//! stored kind this build does not know is not read as another kind.
+
+use serde::Serialize;
+
+/// Largest input, output or message text stored per event; longer texts are
+/// cut on a char boundary and end in a `…[N bytes truncated]` marker.
+pub const MAX_RECORDED_BYTES: usize = 64 * 1024;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum EventKind {
+    /// A tool was called (recorded before it runs).
+    ToolCall = 0,
+    /// The call returned a result.
+    ToolResult = 1,
+    /// The call ended in an error (guest error, sandbox stop, or refusal).
+    ToolError = 2,
+    /// An ingress event was accepted.
+    IngressEvent = 3,
+    /// A plugin emitted a visible notification.
+    Notification = 4,
+}
+
+impl EventKind {
+    const ALL: [EventKind; 5] = [
+        EventKind::ToolCall,
+        EventKind::ToolResult,
+        EventKind::ToolError,
+        EventKind::IngressEvent,
+        EventKind::Notification,
+    ];
+
+    /// The kind as stored in the database and shown (`tool_call`, ...).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            EventKind::ToolCall => "tool_call",
+            EventKind::ToolResult => "tool_result",
+            EventKind::ToolError => "tool_error",
+            EventKind::IngressEvent => "ingress_event",
+            EventKind::Notification => "notification",
+        }
+    }
+
+    /// The kind a log frame carries; `None` if the byte is not one.
+    pub(crate) fn from_u8(n: u8) -> Option<EventKind> {
+        EventKind::ALL.get(usize::from(n)).copied()
+    }
+
+    /// The kind stored as `s`; `None` if this build does not know it.
+    pub(crate) fn parse(s: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// An event to append. Start from [`Event::new`] and set what applies:
+///
+/// ```
+/// # use yoi_history::{Event, EventKind};
+/// let e = Event {
+///     tool: Some("echo"),
+///     input: Some("{}"),
+///     ..Event::new("session-1", EventKind::ToolCall)
+/// };
+/// assert_eq!(e.kind, EventKind::ToolCall);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    /// The session (or ingress stream) the event belongs to.
+    pub session: &'a str,
+    /// What happened.
+    pub kind: EventKind,
+    /// The id of the `tool_call` event an outcome belongs to.
+    pub call_id: Option<i64>,
+    /// The tool (or ingress) concerned.
+    pub tool: Option<&'a str>,
+    /// The plugin's reference.
+    pub plugin: Option<&'a str>,
+    /// The plugin's digest.
+    pub digest: Option<&'a str>,
+    /// The call's input or the event's payload; bounded when recorded.
+    pub input: Option<&'a str>,
+    /// The call's output; bounded when recorded.
+    pub output: Option<&'a str>,
+    /// The kind of error, for a `tool_error`.
+    pub error_kind: Option<&'a str>,
+    /// A human-readable message; bounded when recorded.
+    pub message: Option<&'a str>,
+    /// How long the call took.
+    pub duration_us: Option<u64>,
+}
+
+impl<'a> Event<'a> {
+    /// An event of `kind` in `session`, with nothing else set.
+    pub fn new(session: &'a str, kind: EventKind) -> Event<'a> {
+        Event {
+            session,
+            kind,
+            call_id: None,
+            tool: None,
+            plugin: None,
+            digest: None,
+            input: None,
+            output: None,
+            error_kind: None,
+            message: None,
+            duration_us: None,
+        }
+    }
+}
+
+/// A stored event, as [`History::recent`](crate::History::recent) reads it.
+/// Serialised (e.g. by `yoi history --json`) without its absent fields.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Record {
+    /// Unique across the processes sharing the database.
+    pub id: i64,
+    /// When it was appended, in milliseconds since the Unix epoch.
+    pub ts_ms: i64,
+    /// See [`Event::session`].
+    pub session: String,
+    /// See [`Event::kind`].
+    pub kind: EventKind,
+    /// See [`Event::call_id`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<i64>,
+    /// See [`Event::tool`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    /// See [`Event::plugin`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+    /// See [`Event::digest`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// See [`Event::input`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    /// See [`Event::output`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    /// See [`Event::error_kind`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<String>,
+    /// See [`Event::message`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// See [`Event::duration_us`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_us: Option<i64>,
+}
+
+/// One event as stored, borrowed from the log frame that carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Row<'a> {
+    pub(crate) id: i64,
+    pub(crate) ts_ms: i64,
+    pub(crate) kind: EventKind,
+    pub(crate) call_id: Option<i64>,
+    pub(crate) duration_us: Option<i64>,
+    pub(crate) session: &'a str,
+    pub(crate) tool: Option<&'a str>,
+    pub(crate) plugin: Option<&'a str>,
+    pub(crate) digest: Option<&'a str>,
+    pub(crate) input: Option<&'a str>,
+    pub(crate) output: Option<&'a str>,
+    pub(crate) error_kind: Option<&'a str>,
+    pub(crate) message: Option<&'a str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_through_their_byte_and_their_text() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::from_u8(kind as u8), Some(kind));
+            assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::from(kind.as_str())
+            );
+        }
+        assert_eq!(EventKind::from_u8(5), None);
+        assert_eq!(EventKind::parse("mystery"), None);
+    }
+}

@@ -1,0 +1,22 @@
+-- The history database. `events` is append-only; `id_blocks` hands each
+-- writer a block of ids (see `db::reserve_ids`).
+CREATE TABLE IF NOT EXISTS events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts_ms       INTEGER NOT NULL,
+    session     TEXT    NOT NULL,
+    kind        TEXT    NOT NULL,
+    call_id     INTEGER,
+    tool        TEXT,
+    plugin      TEXT,
+    digest      TEXT,
+    input       TEXT,
+    output      TEXT,
+    error_kind  TEXT,
+    message     TEXT,
+    duration_us INTEGER
+);
+CREATE INDEX IF NOT EXISTS events_time ON events(ts_ms, id);
+CREATE TABLE IF NOT EXISTS id_blocks (
+    k    INTEGER PRIMARY KEY,
+    next INTEGER NOT NULL
+);
