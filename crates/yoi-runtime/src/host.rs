@@ -144,8 +144,8 @@ fn fs_error(e: FsError) -> fs::Error {
     }
 }
 
-fn fs_op(op: yoi_workspace::FsOp) -> fs::Op {
-    use yoi_workspace::FsOp as O;
+fn fs_op(op: yoi_grants::FsOp) -> fs::Op {
+    use yoi_grants::FsOp as O;
     match op {
         O::Read => fs::Op::Read,
         O::List => fs::Op::List,

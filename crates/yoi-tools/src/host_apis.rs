@@ -6,11 +6,12 @@
 
 use std::sync::Arc;
 
+use yoi_grants::HttpsSettings;
 use yoi_host::fs::FsPolicy;
 use yoi_host::https::{HttpsOptions, HttpsPolicy, Secrets};
 use yoi_manifest::HostApi;
 use yoi_runtime::HostApis;
-use yoi_workspace::{HttpsSettings, ResolvedPlugin};
+use yoi_workspace::ResolvedPlugin;
 
 /// Build the host API policies of `plugin`. An error names what is wrong
 /// (an unreadable secret or trust root, a grant the policy refuses) and keeps

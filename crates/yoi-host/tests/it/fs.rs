@@ -5,9 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use yoi_grants::{FsGrant, FsOp};
 use yoi_host::PolicyError;
 use yoi_host::fs::{DirEntry, EntryKind, FsError, FsLimits, FsPolicy, RootInfo};
-use yoi_workspace::{FsGrant, FsOp};
 
 const OUTSIDE: &str = "OUTSIDE-SECRET-CONTENT";
 

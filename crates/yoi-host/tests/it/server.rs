@@ -322,7 +322,7 @@ pub fn request(method: &str, url: &str) -> Request {
     }
 }
 
-pub fn grant(url: &str, methods: &[&str]) -> yoi_workspace::HttpsGrant {
+pub fn grant(url: &str, methods: &[&str]) -> yoi_grants::HttpsGrant {
     let methods: Vec<String> = methods.iter().map(|m| m.to_string()).collect();
-    yoi_workspace::HttpsGrant::new(url, &methods).unwrap()
+    yoi_grants::HttpsGrant::new(url, &methods).unwrap()
 }

@@ -21,11 +21,10 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
+use yoi_grants::{Grants, NameGrant};
 use yoi_manifest::Surface;
 use yoi_tools::{History, Session, ToolRegistry};
-use yoi_workspace::{
-    Config, Discovered, Enablement, Grants, Inventory, NameGrant, QualifiedId, Source, Status,
-};
+use yoi_workspace::{Config, Discovered, Enablement, Inventory, QualifiedId, Source, Status};
 
 use crate::context::Context;
 use crate::output::hinted;

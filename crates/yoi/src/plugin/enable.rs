@@ -7,11 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
+use yoi_grants::{FsGrant, FsOp, Grants, HttpsGrant, NameGrant};
 use yoi_manifest::Surface;
-use yoi_workspace::{
-    ConfigEditor, Enablement, FsGrant, FsOp, Grants, HttpsGrant, Inventory, NameGrant, PluginRef,
-    QualifiedId,
-};
+use yoi_workspace::{ConfigEditor, Enablement, Inventory, PluginRef, QualifiedId};
 
 use crate::context::Context;
 use crate::output;
