@@ -8,7 +8,7 @@
 //! - **On every call** (the `Host` impls below): the call is checked against
 //!   the policy built from the plugin's enablement ([`HostApis`]). An API the
 //!   manifest requests but the enablement does not grant has no policy, and
-//!   every call to it answers `denied`; with a policy, `yoi_host` checks the
+//!   every call to it answers `denied`; with a policy, `yoi_host_apis` checks the
 //!   request against each grant.
 //!
 //! A host call runs inside the tool call's deadline: when the deadline passes
@@ -19,8 +19,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use yoi_host::fs::{FsError, FsPolicy};
-use yoi_host::https::{HttpsError, HttpsPolicy, Secrets};
+use yoi_host_apis::fs::{FsError, FsPolicy};
+use yoi_host_apis::https::{HttpsError, HttpsPolicy, Secrets};
 use yoi_manifest::HostApi;
 
 use crate::component::bindings::yoi::host::{fs, https};
@@ -87,13 +87,13 @@ impl https::Host for StoreState {
                 "the `https` host API is not granted to this plugin".into(),
             )));
         };
-        let req = yoi_host::https::Request {
+        let req = yoi_host_apis::https::Request {
             method: req.method,
             url: req.url,
             headers: req
                 .headers
                 .into_iter()
-                .map(|h| yoi_host::https::Header {
+                .map(|h| yoi_host_apis::https::Header {
                     name: h.name,
                     value: h.value,
                 })
@@ -211,7 +211,7 @@ impl fs::Host for StoreState {
         root: u32,
         path: String,
     ) -> wasmtime::Result<Result<Vec<fs::DirEntry>, fs::Error>> {
-        use yoi_host::fs::EntryKind as K;
+        use yoi_host_apis::fs::EntryKind as K;
         let host = self.host.clone();
         let Some(policy) = &host.fs else {
             return Ok(Err(fs_not_granted()));

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use yoi_grants::HttpsSettings;
-use yoi_host::fs::FsPolicy;
-use yoi_host::https::{HttpsOptions, HttpsPolicy, Secrets};
+use yoi_host_apis::fs::FsPolicy;
+use yoi_host_apis::https::{HttpsOptions, HttpsPolicy, Secrets};
 use yoi_manifest::HostApi;
 use yoi_runtime::HostApis;
 use yoi_workspace::ResolvedPlugin;
