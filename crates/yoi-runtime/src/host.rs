@@ -6,44 +6,25 @@
 //! - **At load** ([`check_imports`]): a component that imports a host API its
 //!   manifest does not request is refused, before anything is instantiated.
 //! - **On every call** (the `Host` impls below): the call is checked against
-//!   the policy built from the plugin's enablement ([`HostApis`]). An API the
-//!   manifest requests but the enablement does not grant has no policy, and
-//!   every call to it answers `denied`; with a policy, `yoi_host_apis` checks the
-//!   request against each grant.
+//!   the policies built from the plugin's grants ([`HostApis`](yoi_host_apis::HostApis), built by
+//!   `yoi_host_apis` and handed in by the caller). An API the manifest
+//!   requests but the enablement does not grant has no policy, and every call
+//!   to it answers `denied`; with a policy, `yoi_host_apis` checks the request
+//!   against each grant.
 //!
 //! A host call runs inside the tool call's deadline: when the deadline passes
 //! while the host is waiting (a slow server, a big read), the host call is
 //! abandoned (the in-flight request is dropped, which closes its connection)
 //! and the guest is stopped with [`DeadlineExceeded`], reported as a timeout.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use yoi_host_apis::fs::{FsError, FsPolicy};
-use yoi_host_apis::https::{HttpsError, HttpsPolicy, Secrets};
+use yoi_host_apis::fs::FsError;
+use yoi_host_apis::https::HttpsError;
 use yoi_manifest::HostApi;
 
 use crate::component::bindings::yoi::host::{fs, https};
 use crate::state::StoreState;
-
-/// What one plugin may do through the host APIs: a policy per granted API.
-///
-/// Built by the caller from the plugin's enablement; `None` means "not
-/// granted", and every call to that API is denied.
-#[derive(Debug, Default)]
-pub struct HostApis {
-    pub https: Option<HttpsPolicy>,
-    /// Credentials attached to requests that `https` grants allow.
-    pub secrets: Secrets,
-    pub fs: Option<FsPolicy>,
-}
-
-impl HostApis {
-    /// No host API granted.
-    pub fn none() -> Arc<HostApis> {
-        Arc::new(HostApis::default())
-    }
-}
 
 /// The interface names a component imports to use each host API.
 pub(crate) const HTTPS_INTERFACE: &str = "yoi:host/https@1.0.0";

@@ -9,14 +9,12 @@
 mod builtin;
 mod error;
 mod history;
-mod host_apis;
 mod instances;
 mod registry;
 mod session;
 
 pub use error::ToolsError;
 pub use history::{Event, EventKind, History, MAX_RECORDED_BYTES, Record};
-pub use host_apis::host_apis;
 pub use instances::{
     EventCounters, IngressError, InstanceReport, MAX_EVENT_BYTES, PluginInstanceRegistry,
     QUEUE_LEN, ServiceReport,

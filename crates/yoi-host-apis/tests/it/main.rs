@@ -4,5 +4,6 @@
 mod dns;
 mod fs;
 mod https;
+mod policies;
 mod server;
 mod wit;
