@@ -5,7 +5,7 @@
 //! written by hand: `plugin.toml` from the manifest's raw parse types
 //! ([`yoi_manifest::json_schema`]), and each `[plugins."<ref>"]` entry and
 //! `[https]` of the config from [`yoi_workspace::Enablement`] and
-//! [`yoi_workspace::HttpsSettings`]. `cargo xtask schemas` writes them to
+//! [`yoi_grants::HttpsSettings`]. `cargo xtask schemas` writes them to
 //! `schemas/`; `cargo xtask test` regenerates them in memory and fails when
 //! the files in the repository are not current.
 //!
@@ -103,7 +103,7 @@ fn plugin_schema() -> Value {
 fn config_schema() -> Value {
     let mut generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
     let enablement = generator.subschema_for::<yoi_workspace::Enablement>();
-    let https = generator.subschema_for::<yoi_workspace::HttpsSettings>();
+    let https = generator.subschema_for::<yoi_grants::HttpsSettings>();
     let defs = generator.take_definitions(true);
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",

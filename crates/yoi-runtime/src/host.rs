@@ -6,44 +6,25 @@
 //! - **At load** ([`check_imports`]): a component that imports a host API its
 //!   manifest does not request is refused, before anything is instantiated.
 //! - **On every call** (the `Host` impls below): the call is checked against
-//!   the policy built from the plugin's enablement ([`HostApis`]). An API the
-//!   manifest requests but the enablement does not grant has no policy, and
-//!   every call to it answers `denied`; with a policy, `yoi_host` checks the
-//!   request against each grant.
+//!   the policies built from the plugin's grants ([`HostApis`](yoi_host_apis::HostApis), built by
+//!   `yoi_host_apis` and handed in by the caller). An API the manifest
+//!   requests but the enablement does not grant has no policy, and every call
+//!   to it answers `denied`; with a policy, `yoi_host_apis` checks the request
+//!   against each grant.
 //!
 //! A host call runs inside the tool call's deadline: when the deadline passes
 //! while the host is waiting (a slow server, a big read), the host call is
 //! abandoned (the in-flight request is dropped, which closes its connection)
 //! and the guest is stopped with [`DeadlineExceeded`], reported as a timeout.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use yoi_host::fs::{FsError, FsPolicy};
-use yoi_host::https::{HttpsError, HttpsPolicy, Secrets};
+use yoi_host_apis::fs::FsError;
+use yoi_host_apis::https::HttpsError;
 use yoi_manifest::HostApi;
 
 use crate::component::bindings::yoi::host::{fs, https};
 use crate::state::StoreState;
-
-/// What one plugin may do through the host APIs: a policy per granted API.
-///
-/// Built by the caller from the plugin's enablement; `None` means "not
-/// granted", and every call to that API is denied.
-#[derive(Debug, Default)]
-pub struct HostApis {
-    pub https: Option<HttpsPolicy>,
-    /// Credentials attached to requests that `https` grants allow.
-    pub secrets: Secrets,
-    pub fs: Option<FsPolicy>,
-}
-
-impl HostApis {
-    /// No host API granted.
-    pub fn none() -> Arc<HostApis> {
-        Arc::new(HostApis::default())
-    }
-}
 
 /// The interface names a component imports to use each host API.
 pub(crate) const HTTPS_INTERFACE: &str = "yoi:host/https@1.0.0";
@@ -87,13 +68,13 @@ impl https::Host for StoreState {
                 "the `https` host API is not granted to this plugin".into(),
             )));
         };
-        let req = yoi_host::https::Request {
+        let req = yoi_host_apis::https::Request {
             method: req.method,
             url: req.url,
             headers: req
                 .headers
                 .into_iter()
-                .map(|h| yoi_host::https::Header {
+                .map(|h| yoi_host_apis::https::Header {
                     name: h.name,
                     value: h.value,
                 })
@@ -144,8 +125,8 @@ fn fs_error(e: FsError) -> fs::Error {
     }
 }
 
-fn fs_op(op: yoi_workspace::FsOp) -> fs::Op {
-    use yoi_workspace::FsOp as O;
+fn fs_op(op: yoi_grants::FsOp) -> fs::Op {
+    use yoi_grants::FsOp as O;
     match op {
         O::Read => fs::Op::Read,
         O::List => fs::Op::List,
@@ -211,7 +192,7 @@ impl fs::Host for StoreState {
         root: u32,
         path: String,
     ) -> wasmtime::Result<Result<Vec<fs::DirEntry>, fs::Error>> {
-        use yoi_host::fs::EntryKind as K;
+        use yoi_host_apis::fs::EntryKind as K;
         let host = self.host.clone();
         let Some(policy) = &host.fs else {
             return Ok(Err(fs_not_granted()));

@@ -34,7 +34,6 @@ mod stdio;
 
 pub use engine::{Runtime, RuntimeConfig};
 pub use error::{CallError, CallErrorKind, RuntimeError};
-pub use host::HostApis;
 pub use instance::{
     IngressEvent, InstanceState, Lifecycle, Notice, SERVICE_MAX_DELAY, SERVICE_MIN_DELAY,
     ServiceStep,
@@ -42,3 +41,4 @@ pub use instance::{
 pub use limits::Limits;
 pub use output::{CallDiagnostics, Content, ToolOutput};
 pub use plugin::{LoadSource, LoadedPlugin};
+pub use yoi_host_apis::HostApis;

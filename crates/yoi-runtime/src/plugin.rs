@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use wasmtime::{PoolConcurrencyLimitError, Store, Trap, UpdateDeadline};
+use yoi_host_apis::HostApis;
 use yoi_manifest::Runtime as ManifestRuntime;
 use yoi_package::{BinaryKind, Package};
 
@@ -14,7 +15,7 @@ use crate::cache::{Compiled, CompiledCache, Kind};
 use crate::component::{self, ComponentInstance, ComponentPre, PreError};
 use crate::engine::{Inner, Runtime};
 use crate::error::{CallError, CallErrorKind, RuntimeError};
-use crate::host::{DeadlineExceeded, HostApis};
+use crate::host::DeadlineExceeded;
 use crate::legacy::{self, LegacyInstance, LegacyProblem};
 use crate::output::{Content, ToolOutput};
 use crate::state::StoreState;

@@ -4,8 +4,8 @@
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use yoi_host_apis::HostApis;
 
-use crate::host::HostApis;
 use crate::limits::Limits;
 use crate::output::CallDiagnostics;
 use crate::stdio::BoundedPipe;

@@ -7,12 +7,10 @@
 //! and records the result or error. Nothing reaches a caller any other way.
 
 mod builtin;
-mod host_apis;
 mod instances;
 mod registry;
 mod session;
 
-pub use host_apis::host_apis;
 pub use instances::{
     EventCounters, IngressError, InstanceReport, MAX_EVENT_BYTES, PluginInstanceRegistry,
     QUEUE_LEN, ServiceReport,

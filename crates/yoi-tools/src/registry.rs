@@ -233,8 +233,13 @@ impl ToolRegistry {
                 return Err("no runtime is configured for calls".to_owned());
             };
             let label = slot.resolved.qid.to_string();
-            let host = crate::host_apis(&slot.resolved, &self.https)
-                .map_err(|e| format!("`{label}`: cannot set up its host APIs: {e}"))?;
+            let host = yoi_host_apis::HostApis::from_grants(
+                &slot.resolved.enablement.grants,
+                &slot.resolved.host_apis,
+                &self.https,
+            )
+            .map(Arc::new)
+            .map_err(|e| format!("`{label}`: cannot set up its host APIs: {e}"))?;
             let config = serde_json::to_string(&slot.resolved.enablement.config)
                 .map_err(|e| format!("`{label}`: its config cannot be passed on: {e}"))?;
             runtime

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use yoi_manifest::Surface;
 use yoi_package::Digest;
 
-use crate::{Grants, QualifiedId, WorkspaceError};
+use crate::{Grants, HttpsSettings, IngressAuth, QualifiedId, WorkspaceError};
 
 /// Where the enablement file lives, relative to the workspace.
 pub const CONFIG_FILE: &str = ".yoi/config.toml";
@@ -53,57 +53,6 @@ pub struct Config {
     pub serve: toml::Table,
     /// `[https]`: workspace-wide settings of the `https` host API.
     pub https: HttpsSettings,
-}
-
-/// `[https]`: how the `https` host API trusts servers, for every plugin.
-///
-/// ```toml
-/// [https]
-/// extra_roots = ["/etc/ssl/private-ca.pem"]  # PEM files, absolute paths
-/// builtin_roots = true                        # Mozilla's roots (default)
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HttpsSettings {
-    /// More trust roots for private deployments, as PEM files.
-    #[serde(default)]
-    pub extra_roots: Vec<PathBuf>,
-    /// Whether Mozilla's root set, built into yoi, is trusted.
-    #[serde(default = "yes")]
-    pub builtin_roots: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-impl Default for HttpsSettings {
-    fn default() -> Self {
-        HttpsSettings {
-            extra_roots: Vec::new(),
-            builtin_roots: true,
-        }
-    }
-}
-
-/// Largest PEM file read for `[https] extra_roots`.
-pub const MAX_ROOTS_PEM_BYTES: u64 = 1024 * 1024;
-
-impl HttpsSettings {
-    /// Read every extra root file.
-    pub fn read_extra_roots(&self) -> Result<Vec<Vec<u8>>, WorkspaceError> {
-        self.extra_roots
-            .iter()
-            .map(|path| {
-                read_bounded_with(path, MAX_ROOTS_PEM_BYTES)?
-                    .map(String::into_bytes)
-                    .ok_or_else(|| WorkspaceError::ConfigShape {
-                        path: path.clone(),
-                        message: "this `[https] extra_roots` file does not exist".into(),
-                    })
-            })
-            .collect()
-    }
 }
 
 /// One enabled plugin.
@@ -129,115 +78,6 @@ pub struct Enablement {
     /// How inbound events of each ingress (by name) must prove their sender.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ingress: BTreeMap<String, IngressAuth>,
-}
-
-/// A check every event of one ingress must pass before it is accepted, the
-/// way webhook senders sign their deliveries. The secret lives in a file of
-/// its own, never in `.yoi/config.toml`.
-///
-/// ```toml
-/// [plugins."project:webhook".ingress.receive]
-/// hmac_sha256_file = "/home/me/.config/yoi/webhook-secret"
-/// # header = "X-Hub-Signature-256"   # the default; value `sha256=<hex>`
-/// ```
-///
-/// or, for senders that can only repeat a shared token:
-///
-/// ```toml
-/// [plugins."project:webhook".ingress.receive]
-/// token_file = "/home/me/.config/yoi/webhook-token"
-/// # header = "X-Yoi-Ingress-Token"   # the default
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IngressAuth {
-    /// Absolute path of the shared secret: each event must carry the
-    /// HMAC-SHA256 of its exact body under that secret, as `sha256=<hex>`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hmac_sha256_file: Option<PathBuf>,
-    /// Absolute path of a token each event must carry as is.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_file: Option<PathBuf>,
-    /// The header that carries the signature or token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub header: Option<String>,
-}
-
-/// The check an [`IngressAuth`] describes, with its secret read.
-#[derive(Clone, PartialEq, Eq)]
-pub enum IngressCheck {
-    /// `header` carries `sha256=<hex of HMAC-SHA256(secret, body)>`.
-    HmacSha256 { header: String, secret: Vec<u8> },
-    /// `header` carries the token itself.
-    Token { header: String, token: Vec<u8> },
-}
-
-impl std::fmt::Debug for IngressCheck {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            IngressCheck::HmacSha256 { header, .. } => write!(f, "HmacSha256({header})"),
-            IngressCheck::Token { header, .. } => write!(f, "Token({header})"),
-        }
-    }
-}
-
-impl IngressAuth {
-    fn validate(&self, ingress: &str) -> Result<(), WorkspaceError> {
-        let bad = |message: String| WorkspaceError::BadGrant {
-            message: format!("ingress `{ingress}`: {message}"),
-        };
-        let path = match (&self.hmac_sha256_file, &self.token_file) {
-            (Some(p), None) | (None, Some(p)) => p,
-            _ => {
-                return Err(bad(
-                    "set exactly one of `hmac_sha256_file` and `token_file`".into(),
-                ));
-            }
-        };
-        if !path.is_absolute() {
-            return Err(bad(format!(
-                "the secret file `{}` must be an absolute path",
-                path.display()
-            )));
-        }
-        if let Some(h) = &self.header
-            && (h.is_empty()
-                || h.len() > 100
-                || !h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-        {
-            return Err(bad(format!(
-                "`{}` is not a header name",
-                yoi_manifest::bounded(h, 100)
-            )));
-        }
-        Ok(())
-    }
-
-    /// Read the secret and say what to check.
-    pub fn check(&self) -> Result<IngressCheck, WorkspaceError> {
-        let read = |path: &Path| {
-            crate::grants::read_secret(path, "ingress secret").map(String::into_bytes)
-        };
-        let header = |default: &str| {
-            self.header
-                .clone()
-                .unwrap_or_else(|| default.to_owned())
-                .to_ascii_lowercase()
-        };
-        match (&self.hmac_sha256_file, &self.token_file) {
-            (Some(p), None) => Ok(IngressCheck::HmacSha256 {
-                header: header("x-hub-signature-256"),
-                secret: read(p)?,
-            }),
-            (None, Some(p)) => Ok(IngressCheck::Token {
-                header: header("x-yoi-ingress-token"),
-                token: read(p)?,
-            }),
-            _ => Err(WorkspaceError::BadGrant {
-                message: "set exactly one of `hmac_sha256_file` and `token_file`".into(),
-            }),
-        }
-    }
 }
 
 impl Config {
@@ -328,39 +168,7 @@ fn parse_enablement(value: toml::Value) -> Result<Enablement, String> {
 
 /// Read a UTF-8 file of bounded size; `Ok(None)` when it does not exist.
 pub(crate) fn read_bounded(path: &Path) -> Result<Option<String>, WorkspaceError> {
-    read_bounded_with(path, MAX_CONFIG_BYTES)
-}
-
-/// Read a UTF-8 file of at most `limit` bytes; `Ok(None)` when it does not
-/// exist. The bound is applied to what is read, not to what metadata says,
-/// so a file that grows meanwhile cannot get past it.
-pub(crate) fn read_bounded_with(path: &Path, limit: u64) -> Result<Option<String>, WorkspaceError> {
-    use std::io::Read as _;
-    let read_err = |source| WorkspaceError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(read_err(e)),
-    };
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > limit {
-        return Err(WorkspaceError::ConfigShape {
-            path: path.to_path_buf(),
-            message: format!("larger than {limit} bytes"),
-        });
-    }
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| WorkspaceError::ConfigShape {
-            path: path.to_path_buf(),
-            message: "not UTF-8 text".into(),
-        })
+    Ok(yoi_grants::read_bounded(path, MAX_CONFIG_BYTES)?)
 }
 
 #[cfg(test)]
@@ -496,44 +304,5 @@ digest = "{DIGEST}"
         assert!(unknown.to_string().contains("roots"), "{unknown}");
         let ok = parse("[https]\nextra_roots = [\"/ca.pem\"]\nbuiltin_roots = false\n").unwrap();
         assert!(!ok.https.builtin_roots);
-    }
-
-    #[test]
-    fn secrets_are_read_bounded_and_never_empty() {
-        let dir = tempfile::tempdir().unwrap();
-        let auth = |path: &Path| IngressAuth {
-            hmac_sha256_file: Some(path.to_path_buf()),
-            token_file: None,
-            header: None,
-        };
-        let missing = auth(&dir.path().join("nope")).check().unwrap_err();
-        assert!(missing.to_string().contains("does not exist"), "{missing}");
-        let empty = dir.path().join("empty");
-        std::fs::write(&empty, "\n").unwrap();
-        assert!(
-            auth(&empty)
-                .check()
-                .unwrap_err()
-                .to_string()
-                .contains("empty")
-        );
-        let big = dir.path().join("big");
-        std::fs::write(&big, vec![b'k'; crate::MAX_SECRET_BYTES as usize + 1]).unwrap();
-        assert!(
-            auth(&big)
-                .check()
-                .unwrap_err()
-                .to_string()
-                .contains("larger than")
-        );
-        let good = dir.path().join("good");
-        std::fs::write(&good, "key\n").unwrap();
-        match auth(&good).check().unwrap() {
-            IngressCheck::HmacSha256 { header, secret } => {
-                assert_eq!(header, "x-hub-signature-256");
-                assert_eq!(secret, b"key");
-            }
-            other => panic!("{other:?}"),
-        }
     }
 }

@@ -198,7 +198,7 @@ fn place_after(table: &mut Table, next: &mut isize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{FsGrant, FsOp, Grants, HttpsGrant, NameGrant};
+    use yoi_grants::{FsGrant, FsOp, Grants, HttpsGrant, NameGrant};
 
     fn enablement() -> Enablement {
         Enablement {

@@ -1,4 +1,5 @@
-//! Workspace errors: config files that cannot be read or written, bad references.
+//! Workspace errors: config files that cannot be read or written, bad references,
+//! bad grants (a [`yoi_grants::GrantError`], shown as it is).
 
 use std::path::PathBuf;
 
@@ -22,4 +23,11 @@ pub enum WorkspaceError {
     BadRef { reference: String, message: String },
     #[error("invalid grant: {message}")]
     BadGrant { message: String },
+    /// A grant that does not parse, or a file read through `yoi_grants`
+    /// (a secret, a trust root, the config file itself) that cannot be used.
+    #[error(transparent)]
+    Grant {
+        #[from]
+        source: yoi_grants::GrantError,
+    },
 }

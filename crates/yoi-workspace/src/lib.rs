@@ -12,16 +12,17 @@ mod diag;
 mod discover;
 mod edit;
 mod error;
-mod grants;
 mod resolve;
 mod source;
 
 pub use config::{CONFIG_FILE, Config, Enablement};
-pub use config::{HttpsSettings, IngressAuth, IngressCheck};
 pub use diag::{Diagnostic, DiagnosticKind};
 pub use discover::{Discovered, Inventory, discover};
 pub use edit::ConfigEditor;
 pub use error::WorkspaceError;
-pub use grants::{FsGrant, FsOp, Grants, HttpsGrant, MAX_SECRET_BYTES, NameGrant, SecretHeader};
 pub use resolve::{Eligibility, Plan, PluginReport, ResolvedPlugin, ResolvedTool, Status, resolve};
 pub use source::{PluginRef, QualifiedId, Source, Stores};
+/// The grant types of this crate's public API ([`Enablement::grants`],
+/// [`Enablement::ingress`] and the check it reads, [`Config::https`]);
+/// other crates import grant types from `yoi_grants`.
+pub use yoi_grants::{Grants, HttpsSettings, IngressAuth, IngressCheck};

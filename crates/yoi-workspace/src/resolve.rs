@@ -122,7 +122,7 @@ pub struct Plan {
     /// Workspace-level problems (unreadable stores).
     pub diagnostics: Vec<String>,
     /// `[https]` of the config, for building the plugins' https policies.
-    pub https: crate::HttpsSettings,
+    pub https: yoi_grants::HttpsSettings,
 }
 
 impl Plan {
@@ -328,28 +328,29 @@ fn eligibility(
     let manifest = package.manifest();
     let perms = &manifest.permissions;
     let grants = &enablement.grants;
-    let judge = |surface: Surface, name: &str, requested: &[String], granted: &crate::NameGrant| {
-        if !perms.surfaces.contains(&surface) {
-            Eligibility::no(
-                name,
-                format!("the manifest does not request the {surface} surface"),
-            )
-        } else if !requested.iter().any(|r| r == name) {
-            Eligibility::no(
-                name,
-                format!("the manifest does not request {surface} `{name}`"),
-            )
-        } else if !granted.allows(name) {
-            Eligibility::no(name, format!("{surface} `{name}` is not granted"))
-        } else if !enablement.surfaces.contains(&surface) {
-            Eligibility::no(
-                name,
-                format!("the {surface} surface is not selected in the enablement"),
-            )
-        } else {
-            Eligibility::yes(name)
-        }
-    };
+    let judge =
+        |surface: Surface, name: &str, requested: &[String], granted: &yoi_grants::NameGrant| {
+            if !perms.surfaces.contains(&surface) {
+                Eligibility::no(
+                    name,
+                    format!("the manifest does not request the {surface} surface"),
+                )
+            } else if !requested.iter().any(|r| r == name) {
+                Eligibility::no(
+                    name,
+                    format!("the manifest does not request {surface} `{name}`"),
+                )
+            } else if !granted.allows(name) {
+                Eligibility::no(name, format!("{surface} `{name}` is not granted"))
+            } else if !enablement.surfaces.contains(&surface) {
+                Eligibility::no(
+                    name,
+                    format!("the {surface} surface is not selected in the enablement"),
+                )
+            } else {
+                Eligibility::yes(name)
+            }
+        };
     let mut tools = Vec::new();
     for t in &manifest.tools {
         let mut e = judge(Surface::Tool, &t.name, &perms.tools, &grants.tools);

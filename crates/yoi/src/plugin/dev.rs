@@ -21,18 +21,23 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
+use yoi_grants::{Grants, NameGrant};
 use yoi_history::History;
 use yoi_manifest::Surface;
 use yoi_tools::{Session, ToolRegistry};
-use yoi_workspace::{
-    Config, Discovered, Enablement, Grants, Inventory, NameGrant, QualifiedId, Source, Status,
-};
+use yoi_workspace::{Config, Discovered, Enablement, Inventory, QualifiedId, Source, Status};
 
 use crate::context::Context;
 use crate::output::hinted;
 use crate::plugin::build;
+use crate::plugin::grant_flags::GrantFlags;
 
+// The grants last for this call only, and the help of `--https` and `--fs` says so.
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("https", |a| a.help("Allow outbound HTTP(S) to this URL prefix for this call. Repeatable")),
+    mut_arg("fs", |a| a.help("Allow file access beneath this directory for this call. Repeatable")),
+)]
 pub struct DevArgs {
     /// The plugin project (holds `plugin.toml` and `Cargo.toml`).
     #[arg(default_value = ".")]
@@ -43,23 +48,8 @@ pub struct DevArgs {
     /// The input object as JSON; read from stdin when absent.
     #[arg(long, value_name = "JSON")]
     pub input: Option<String>,
-    /// Allow outbound HTTP(S) to this URL prefix for this call. Repeatable.
-    #[arg(long, value_name = "URLPREFIX")]
-    pub https: Vec<String>,
-    /// Methods allowed for the `--https` prefixes given, comma-separated.
-    #[arg(
-        long,
-        value_name = "METHODS",
-        default_value = "GET",
-        requires = "https"
-    )]
-    pub methods: String,
-    /// Allow file access beneath this directory for this call. Repeatable.
-    #[arg(long, value_name = "ROOT")]
-    pub fs: Vec<PathBuf>,
-    /// Operations allowed beneath the `--fs` roots given: read, list, write, create-dir, remove.
-    #[arg(long, value_name = "OPS", default_value = "read,list", requires = "fs")]
-    pub ops: String,
+    #[command(flatten)]
+    pub grants: GrantFlags,
     /// Print the whole outcome as JSON (on stdout, also for tool errors).
     #[arg(long)]
     pub json: bool,
@@ -68,8 +58,8 @@ pub struct DevArgs {
 pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
     // Everything that can be refused without building is refused first.
     let config = ctx.config()?;
-    let grants_https = super::enable::https_grants(&args.https, &args.methods)?;
-    let grants_fs = super::enable::fs_grants(&args.fs, &args.ops)?;
+    let grants_https = args.grants.https_grants()?;
+    let grants_fs = args.grants.fs_grants()?;
     let input = crate::tool::read_input(args.input.clone())?;
 
     let Some(built) = build::build(&args.dir)? else {

@@ -2,19 +2,16 @@
 //! what may run. `enable` pins the package's current version and digest and
 //! writes exactly the grants given on the command line; nothing is implied.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::Args;
+use yoi_grants::{Grants, NameGrant};
 use yoi_manifest::Surface;
-use yoi_workspace::{
-    ConfigEditor, Enablement, FsGrant, FsOp, Grants, HttpsGrant, Inventory, NameGrant, PluginRef,
-    QualifiedId,
-};
+use yoi_workspace::{ConfigEditor, Enablement, Inventory, PluginRef, QualifiedId};
 
 use crate::context::Context;
 use crate::output;
+use crate::plugin::grant_flags::GrantFlags;
 
 #[derive(Debug, Args)]
 pub struct EnableArgs {
@@ -30,23 +27,8 @@ pub struct EnableArgs {
     /// Ingresses to grant, comma-separated, or `*`.
     #[arg(long, value_name = "NAMES")]
     pub ingresses: Option<String>,
-    /// Allow outbound HTTP(S) to this URL prefix (scheme, host, port, path prefix). Repeatable.
-    #[arg(long, value_name = "URLPREFIX")]
-    pub https: Vec<String>,
-    /// Methods allowed for the `--https` prefixes given, comma-separated.
-    #[arg(
-        long,
-        value_name = "METHODS",
-        default_value = "GET",
-        requires = "https"
-    )]
-    pub methods: String,
-    /// Allow file access beneath this directory. Repeatable.
-    #[arg(long, value_name = "ROOT")]
-    pub fs: Vec<PathBuf>,
-    /// Operations allowed beneath the `--fs` roots given: read, list, write, create-dir, remove.
-    #[arg(long, value_name = "OPS", default_value = "read,list", requires = "fs")]
-    pub ops: String,
+    #[command(flatten)]
+    pub grants: GrantFlags,
     /// Plugin configuration passed at start, `KEY=VALUE` (VALUE is a TOML value or a plain string). Repeatable.
     #[arg(long = "config", value_name = "KEY=VALUE")]
     pub config: Vec<String>,
@@ -67,46 +49,6 @@ pub struct UpdateArgs {
     pub reference: String,
     #[arg(long)]
     pub json: bool,
-}
-
-/// `--https URL... --methods M,..` as grants; one parser for every command
-/// that grants outbound HTTP(S).
-pub(crate) fn https_grants(urls: &[String], methods: &str) -> anyhow::Result<Vec<HttpsGrant>> {
-    let methods: Vec<String> = methods.split(',').map(str::to_owned).collect();
-    Ok(urls
-        .iter()
-        .map(|u| HttpsGrant::new(u, &methods))
-        .collect::<Result<Vec<_>, _>>()?)
-}
-
-/// `--fs ROOT... --ops OP,..` as grants: each root an existing directory,
-/// canonicalized so the grant names what the path means now.
-pub(crate) fn fs_grants(roots: &[PathBuf], ops: &str) -> anyhow::Result<Vec<FsGrant>> {
-    let ops = ops
-        .split(',')
-        .map(FsOp::parse)
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut grants = Vec::new();
-    for root in roots {
-        let root = std::fs::canonicalize(root).with_context(|| {
-            format!(
-                "the fs root `{}` must be an existing directory",
-                root.display()
-            )
-        })?;
-        anyhow::ensure!(
-            root.is_dir(),
-            "the fs root `{}` is not a directory",
-            root.display()
-        );
-        let grant = FsGrant {
-            root,
-            ops: ops.clone(),
-        };
-        grant.validate()?;
-        grants.push(grant);
-    }
-    Ok(grants)
 }
 
 fn split(list: &Option<String>) -> NameGrant {
@@ -182,8 +124,8 @@ pub fn run_enable(ctx: &Context, args: EnableArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let manifest = package.manifest();
-    let https = https_grants(&args.https, &args.methods)?;
-    let fs = fs_grants(&args.fs, &args.ops)?;
+    let https = args.grants.https_grants()?;
+    let fs = args.grants.fs_grants()?;
     let grants = Grants {
         tools: split(&args.tools),
         services: split(&args.services),

@@ -7,6 +7,7 @@ mod build;
 mod check;
 mod dev;
 mod enable;
+mod grant_flags;
 mod install;
 mod list;
 mod new;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::support::{Env, fixture};
 
 #[allow(dead_code)]
-#[path = "../../../yoi-host/tests/it/server.rs"]
+#[path = "../../../yoi-host-apis/tests/it/server.rs"]
 mod server;
 
 use server::{Action, Server, TestCa};

@@ -38,6 +38,13 @@ pub enum PolicyError {
     #[error("fs grant for `{}` is not valid: {message}", root.display())]
     BadFsGrant { root: PathBuf, message: String },
 
+    /// A grant, or a secret or trust root file it names, is not usable.
+    #[error(transparent)]
+    Grant {
+        #[from]
+        source: yoi_grants::GrantError,
+    },
+
     /// A granted fs root could not be opened as a directory.
     #[error("cannot open fs root `{}`: {source}", root.display())]
     OpenRoot {

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use yoi_host::https::{HttpsError, HttpsOptions, HttpsPolicy, Resolve, Resolving, Secrets};
+use yoi_host_apis::https::{HttpsError, HttpsOptions, HttpsPolicy, Resolve, Resolving, Secrets};
 
 use crate::server::{Action, Server, grant, request};
 

@@ -9,11 +9,14 @@
 //! - [`fs`]: file operations beneath granted roots through capability-based
 //!   directory handles, one grant per operation, sizes bounded.
 //!
-//! Importing an interface is not authority. A policy is built once per plugin
-//! instance from its grants ([`https::HttpsPolicy::new`], [`fs::FsPolicy::new`])
-//! and every call is checked against it; anything not granted fails closed
+//! Importing an interface is not authority. A plugin's policies are built once
+//! from its grants ([`HostApis::from_grants`], taking the grant types of
+//! `yoi-grants`: nothing here knows about workspaces or reads their config)
+//! and every call is checked against them; anything not granted fails closed
 //! with a typed `denied` error before any connection is made or any file is
-//! touched. Nothing here reads the host's environment.
+//! touched. Nothing here reads the host's environment; the only files read
+//! outside granted roots are the secrets and trust roots the grants and
+//! settings name, once, when the policies are built.
 //!
 //! This crate is plain async Rust and knows nothing about wasmtime: the
 //! runtime's linker glue converts between the WIT types and the types here.
@@ -23,5 +26,7 @@ pub mod fs;
 pub mod https;
 
 mod error;
+mod policies;
 
 pub use error::PolicyError;
+pub use policies::HostApis;

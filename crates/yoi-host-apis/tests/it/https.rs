@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use yoi_host::https::{Header, HttpsError, HttpsOptions, HttpsPolicy, Secrets};
+use yoi_host_apis::https::{Header, HttpsError, HttpsOptions, HttpsPolicy, Secrets};
 
 use crate::server::{Action, Server, TestCa, grant, request};
 
@@ -13,7 +13,7 @@ fn header(name: &str, value: &str) -> Header {
     }
 }
 
-fn is_denied(result: &Result<yoi_host::https::Response, HttpsError>) -> bool {
+fn is_denied(result: &Result<yoi_host_apis::https::Response, HttpsError>) -> bool {
     matches!(result, Err(HttpsError::Denied { .. }))
 }
 

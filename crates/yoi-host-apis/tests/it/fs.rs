@@ -5,9 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use yoi_host::PolicyError;
-use yoi_host::fs::{DirEntry, EntryKind, FsError, FsLimits, FsPolicy, RootInfo};
-use yoi_workspace::{FsGrant, FsOp};
+use yoi_grants::{FsGrant, FsOp};
+use yoi_host_apis::PolicyError;
+use yoi_host_apis::fs::{DirEntry, EntryKind, FsError, FsLimits, FsPolicy, RootInfo};
 
 const OUTSIDE: &str = "OUTSIDE-SECRET-CONTENT";
 

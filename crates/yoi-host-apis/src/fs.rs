@@ -23,7 +23,7 @@ mod path;
 use std::sync::Arc;
 
 use cap_std::fs::Dir;
-use yoi_workspace::{FsGrant, FsOp};
+use yoi_grants::{FsGrant, FsOp};
 
 pub use error::FsError;
 

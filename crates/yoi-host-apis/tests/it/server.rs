@@ -18,7 +18,7 @@ use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
-use yoi_host::https::{HttpsOptions, Request};
+use yoi_host_apis::https::{HttpsOptions, Request};
 
 /// A request as the server received it.
 #[derive(Debug, Clone)]
@@ -266,7 +266,7 @@ impl TestCa {
         let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca.distinguished_name
-            .push(DnType::CommonName, "yoi-host test ca");
+            .push(DnType::CommonName, "yoi-host-apis test ca");
         ca.key_usages = vec![
             KeyUsagePurpose::KeyCertSign,
             KeyUsagePurpose::CrlSign,
@@ -322,7 +322,7 @@ pub fn request(method: &str, url: &str) -> Request {
     }
 }
 
-pub fn grant(url: &str, methods: &[&str]) -> yoi_workspace::HttpsGrant {
+pub fn grant(url: &str, methods: &[&str]) -> yoi_grants::HttpsGrant {
     let methods: Vec<String> = methods.iter().map(|m| m.to_string()).collect();
-    yoi_workspace::HttpsGrant::new(url, &methods).unwrap()
+    yoi_grants::HttpsGrant::new(url, &methods).unwrap()
 }

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use wit_parser::{Resolve, TypeDefKind};
-use yoi_host::fs::FsError;
-use yoi_host::https::HttpsError;
+use yoi_host_apis::fs::FsError;
+use yoi_host_apis::https::HttpsError;
 
 fn variant_cases(resolve: &Resolve, interface: &str) -> Vec<String> {
     let (_, iface) = resolve

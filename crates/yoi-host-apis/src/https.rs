@@ -38,7 +38,7 @@ use std::time::Duration;
 use reqwest::header::{CONTENT_ENCODING, CONTENT_LANGUAGE, CONTENT_TYPE, HeaderMap, LOCATION};
 use reqwest::{Method, StatusCode};
 use url::Url;
-use yoi_workspace::HttpsGrant;
+use yoi_grants::HttpsGrant;
 
 pub use error::HttpsError;
 pub use headers::Secrets;

@@ -1,0 +1,52 @@
+//! Grant errors: a grant that does not parse, or a file it names that cannot
+//! be used. Messages quote untrusted text bounded and never a secret's value.
+
+use std::io;
+use std::path::PathBuf;
+
+/// A grant, or a file a grant or setting names, is not usable.
+#[derive(Debug, thiserror::Error)]
+pub enum GrantError {
+    /// A grant or an ingress check is malformed, or a secret it names is unusable.
+    #[error("invalid grant: {message}")]
+    Invalid {
+        /// What is wrong, naming the grant (and a secret's file, never its value).
+        message: String,
+    },
+    /// A file could not be read.
+    #[error("cannot read `{path}`: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: io::Error,
+    },
+    /// A file is larger than the bound for what it holds.
+    #[error("`{path}`: larger than {limit} bytes")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The bound, in bytes.
+        limit: u64,
+    },
+    /// A file is not UTF-8 text.
+    #[error("`{path}`: not UTF-8 text")]
+    NotText {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A trust root file named in `[https] extra_roots` does not exist.
+    #[error("`{path}`: this `[https] extra_roots` file does not exist")]
+    MissingRoots {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl GrantError {
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        GrantError::Invalid {
+            message: message.into(),
+        }
+    }
+}
