@@ -83,7 +83,9 @@ fn calls(c: &mut Criterion) {
 
     let cache = tempfile::tempdir().unwrap();
     let runtime_warm = runtime(cache.path());
-    let plugin = runtime_warm.load("project:echo", &package).unwrap();
+    let plugin = runtime_warm
+        .load("project:echo", &package, Default::default())
+        .unwrap();
     c.bench_function("fresh_instance_call", |b| {
         b.to_async(&rt)
             .iter(|| async { plugin.call_fresh("echo", black_box(&small)).await.unwrap() })
@@ -94,7 +96,10 @@ fn calls(c: &mut Criterion) {
     group.bench_function("cached_load", |b| {
         b.iter_batched(
             || runtime(cache.path()),
-            |r| r.load("project:echo", &package).unwrap(),
+            |r| {
+                r.load("project:echo", &package, Default::default())
+                    .unwrap()
+            },
             BatchSize::PerIteration,
         )
     });
@@ -104,7 +109,10 @@ fn calls(c: &mut Criterion) {
                 let dir = tempfile::tempdir().unwrap();
                 (runtime(dir.path()), dir)
             },
-            |(r, _dir)| r.load("project:echo", &package).unwrap(),
+            |(r, _dir)| {
+                r.load("project:echo", &package, Default::default())
+                    .unwrap()
+            },
             BatchSize::PerIteration,
         )
     });

@@ -41,5 +41,5 @@ mod log;
 mod writer;
 
 pub use error::HistoryError;
-pub use event::{Event, EventKind, MAX_RECORDED_BYTES, Record};
+pub use event::{Event, EventKind, MAX_RECORDED_BYTES, Record, new_session_id};
 pub use history::History;

@@ -24,21 +24,21 @@ mod component;
 mod engine;
 mod error;
 mod host;
-mod instance;
 mod legacy;
 mod limits;
 mod output;
 mod plugin;
 mod state;
+mod stateful;
 mod stdio;
 
 pub use engine::{Runtime, RuntimeConfig};
 pub use error::{CallError, CallErrorKind, RuntimeError};
-pub use instance::{
+pub use limits::Limits;
+pub use output::{CallDiagnostics, Content, ToolOutput};
+pub use plugin::{LoadOptions, LoadSource, LoadedPlugin};
+pub use stateful::{
     IngressEvent, InstanceState, Lifecycle, Notice, SERVICE_MAX_DELAY, SERVICE_MIN_DELAY,
     ServiceStep,
 };
-pub use limits::Limits;
-pub use output::{CallDiagnostics, Content, ToolOutput};
-pub use plugin::{LoadSource, LoadedPlugin};
 pub use yoi_host_apis::HostApis;

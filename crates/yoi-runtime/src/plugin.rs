@@ -51,7 +51,7 @@ pub struct LoadedPlugin {
     pre: Pre,
     idle: Mutex<Vec<Warm>>,
     /// The one long-lived instance of an `instance`-world plugin.
-    pub(crate) stateful: Option<crate::instance::Stateful>,
+    pub(crate) stateful: Option<crate::stateful::Stateful>,
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -63,37 +63,40 @@ impl std::fmt::Debug for LoadedPlugin {
     }
 }
 
-impl Runtime {
-    /// Load `package` (already resolved and pinned) under the name `label`,
-    /// with no host API granted.
-    pub fn load(&self, label: &str, package: &Package) -> Result<LoadedPlugin, RuntimeError> {
-        self.load_with_host(label, package, HostApis::none())
-    }
+/// How a plugin is loaded: what its host API calls are checked against,
+/// and the configuration an `instance`-world plugin is started with. The
+/// default grants no host API and passes an empty configuration.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The host API policies built from the plugin's grants.
+    pub host: Arc<HostApis>,
+    /// The plugin's configuration, a JSON object.
+    pub config_json: String,
+}
 
-    /// Load `package` (already resolved and pinned) under the name `label`;
-    /// its host API calls are checked against `host`.
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            host: HostApis::none(),
+            config_json: "{}".to_owned(),
+        }
+    }
+}
+
+impl Runtime {
+    /// Load `package` (already resolved and pinned) under the name `label`.
     ///
     /// Compiled code comes from the compiled cache when valid; otherwise the
     /// package is materialized into the digest-keyed cache (and re-verified)
     /// and its artifact compiled from there, never from the mutable store.
-    pub fn load_with_host(
+    pub fn load(
         &self,
         label: &str,
         package: &Package,
-        host: Arc<HostApis>,
+        options: LoadOptions,
     ) -> Result<LoadedPlugin, RuntimeError> {
-        self.load_with(label, package, host, "{}")
-    }
-
-    /// Load `package` with its host API policies and, for an `instance`-world
-    /// plugin, the configuration (a JSON object) its instance is started with.
-    pub fn load_with(
-        &self,
-        label: &str,
-        package: &Package,
-        host: Arc<HostApis>,
-        config_json: &str,
-    ) -> Result<LoadedPlugin, RuntimeError> {
+        let LoadOptions { host, config_json } = options;
+        let config_json = config_json.as_str();
         let inner = &self.inner;
         let manifest = package.manifest();
         let (kind, world) = match &manifest.runtime {
@@ -198,7 +201,7 @@ impl Runtime {
             pre,
             idle: Mutex::new(Vec::new()),
             stateful: (world == yoi_manifest::World::Instance)
-                .then(|| crate::instance::Stateful::new(config_json)),
+                .then(|| crate::stateful::Stateful::new(config_json)),
         })
     }
 }

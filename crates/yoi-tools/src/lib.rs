@@ -1,19 +1,16 @@
 //! Tools as a model or a person sees them: the [`ToolRegistry`] and
-//! [`Session`]s, which record every call in a [`yoi_history::History`].
+//! [`Session`]s.
 //!
 //! Every tool call goes through one path: a session looks the tool up in the
-//! registry, validates the input against the declared JSON Schema before any
-//! plugin code runs, re-checks the grant, records the call in history, runs it,
-//! and records the result or error. Nothing reaches a caller any other way.
+//! registry, records the call in history, checks the input (size, JSON, the
+//! tool's input schema) and the grant before any plugin code runs, runs it
+//! on the plugin's one instance, checks the output against the declared
+//! output schema, and records the result or error. A refusal is recorded
+//! like any other outcome. Nothing reaches a caller any other way.
 
 mod builtin;
-mod instances;
 mod registry;
 mod session;
 
-pub use instances::{
-    EventCounters, IngressError, InstanceReport, MAX_EVENT_BYTES, PluginInstanceRegistry,
-    QUEUE_LEN, ServiceReport,
-};
-pub use registry::{Origin, ToolInfo, ToolRegistry};
+pub use registry::{Origin, RegistryDiagnostic, ToolInfo, ToolRegistry};
 pub use session::{CallOutcome, Session};

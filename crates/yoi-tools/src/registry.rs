@@ -2,18 +2,21 @@
 //! schemas, and where calls go.
 //!
 //! Built from a resolved [`Plan`]: a tool is registered only if its plugin is
-//! enabled, the tool is requested and granted, and its schemas compile. Names
+//! enabled, the tool is requested and granted, and its schemas compile. A
+//! plugin tool's entry holds the handle of its plugin's one instance in the
+//! [`PluginInstanceRegistry`], which the registry owns. Names
 //! form one namespace with the built-in tools. A collision is a diagnostic,
 //! never an override: a built-in name always stays built-in, and two plugins
 //! claiming one name both lose it. The registry never changes after it is
 //! built, so schemas are stable for the life of a session.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use serde::Serialize;
-use yoi_runtime::{CallError, CallErrorKind, LoadedPlugin, Runtime};
-use yoi_workspace::{Plan, ResolvedPlugin};
+use yoi_instances::{LoadFailure, PluginInstance, PluginInstanceRegistry};
+use yoi_runtime::Runtime;
+use yoi_workspace::Plan;
 
 use crate::builtin::{self, Builtin};
 
@@ -42,8 +45,24 @@ pub struct ToolInfo {
 }
 
 pub(crate) enum Target {
-    Plugin(usize),
+    Plugin(Arc<PluginInstance>),
     Builtin(Builtin),
+}
+
+/// Why a tool of a plugin was not registered. The plugin and the tool are
+/// data, so a reader never has to find them in the wording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegistryDiagnostic {
+    /// The plugin's source-qualified id.
+    pub plugin: String,
+    pub tool: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for RegistryDiagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 pub(crate) struct Entry {
@@ -53,18 +72,12 @@ pub(crate) struct Entry {
     pub(crate) target: Target,
 }
 
-pub(crate) struct PluginSlot {
-    pub(crate) resolved: ResolvedPlugin,
-    loaded: OnceLock<Result<Arc<LoadedPlugin>, String>>,
-}
-
 /// The tools of one workspace, fixed for the life of the sessions that use it.
 pub struct ToolRegistry {
     entries: BTreeMap<String, Entry>,
-    plugins: Vec<PluginSlot>,
+    instances: Arc<PluginInstanceRegistry>,
     runtime: Option<Runtime>,
-    https: yoi_workspace::HttpsSettings,
-    diagnostics: Vec<String>,
+    diagnostics: Vec<RegistryDiagnostic>,
 }
 
 impl std::fmt::Debug for ToolRegistry {
@@ -79,11 +92,20 @@ impl ToolRegistry {
     /// Register the built-in tools and every eligible plugin tool of `plan`.
     /// `runtime` is needed to call plugin tools; listing works without it.
     pub fn new(plan: &Plan, runtime: Option<Runtime>) -> ToolRegistry {
+        let instances = Arc::new(PluginInstanceRegistry::new(plan, runtime.clone()));
+        ToolRegistry::with_instances(instances, runtime)
+    }
+
+    /// Register the built-in tools and every eligible tool of the plugins
+    /// `instances` holds.
+    pub fn with_instances(
+        instances: Arc<PluginInstanceRegistry>,
+        runtime: Option<Runtime>,
+    ) -> ToolRegistry {
         let mut reg = ToolRegistry {
             entries: BTreeMap::new(),
-            plugins: Vec::new(),
+            instances: instances.clone(),
             runtime,
-            https: plan.https.clone(),
             diagnostics: Vec::new(),
         };
         for b in builtin::all() {
@@ -102,13 +124,9 @@ impl ToolRegistry {
         }
         let mut claimed: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut candidates = Vec::new();
-        for plugin in &plan.plugins {
-            let slot = reg.plugins.len();
-            reg.plugins.push(PluginSlot {
-                resolved: plugin.clone(),
-                loaded: OnceLock::new(),
-            });
-            let reference = plugin.qid.to_string();
+        for instance in instances.instances() {
+            let plugin = instance.resolved();
+            let reference = instance.reference().to_owned();
             for tool in &plugin.tools {
                 let compiled = jsonschema::validator_for(&tool.input_schema)
                     .map_err(|e| format!("input_schema: {e}"))
@@ -126,19 +144,27 @@ impl ToolRegistry {
                 let (input, output) = match compiled {
                     Ok(v) => v,
                     Err(e) => {
-                        reg.diagnostics.push(format!(
-                            "tool `{}` of `{reference}` is not registered: its {}",
-                            tool.name,
-                            yoi_manifest::bounded(&e, 300)
-                        ));
+                        reg.diagnostics.push(RegistryDiagnostic {
+                            plugin: reference.clone(),
+                            tool: tool.name.clone(),
+                            message: format!(
+                                "tool `{}` of `{reference}` is not registered: its {}",
+                                tool.name,
+                                yoi_manifest::bounded(&e, 300)
+                            ),
+                        });
                         continue;
                     }
                 };
                 if reg.entries.contains_key(&tool.name) {
-                    reg.diagnostics.push(format!(
-                        "tool `{}` of `{reference}` is not registered: the name belongs to a built-in tool",
-                        tool.name
-                    ));
+                    reg.diagnostics.push(RegistryDiagnostic {
+                        plugin: reference.clone(),
+                        tool: tool.name.clone(),
+                        message: format!(
+                            "tool `{}` of `{reference}` is not registered: the name belongs to a built-in tool",
+                            tool.name
+                        ),
+                    });
                     continue;
                 }
                 claimed
@@ -160,7 +186,7 @@ impl ToolRegistry {
                     info,
                     input,
                     output,
-                    target: Target::Plugin(slot),
+                    target: Target::Plugin(instance.clone()),
                 });
             }
         }
@@ -168,11 +194,15 @@ impl ToolRegistry {
             let owners = &claimed[&entry.info.name];
             if owners.len() > 1 {
                 if let Origin::Plugin { reference, .. } = &entry.info.origin {
-                    reg.diagnostics.push(format!(
-                        "tool `{}` of `{reference}` is not registered: the name is claimed by {}; rename or disable one",
-                        entry.info.name,
-                        owners.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(" and ")
-                    ));
+                    reg.diagnostics.push(RegistryDiagnostic {
+                        plugin: reference.clone(),
+                        tool: entry.info.name.clone(),
+                        message: format!(
+                            "tool `{}` of `{reference}` is not registered: the name is claimed by {}; rename or disable one",
+                            entry.info.name,
+                            owners.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(" and ")
+                        ),
+                    });
                 }
                 continue;
             }
@@ -191,7 +221,7 @@ impl ToolRegistry {
     }
 
     /// Why some tools were not registered.
-    pub fn diagnostics(&self) -> &[String] {
+    pub fn diagnostics(&self) -> &[RegistryDiagnostic] {
         &self.diagnostics
     }
 
@@ -203,52 +233,14 @@ impl ToolRegistry {
         self.entries.get(name)
     }
 
-    pub(crate) fn slot(&self, index: usize) -> &PluginSlot {
-        &self.plugins[index]
+    /// The instances of the plugins whose tools this registry holds.
+    pub fn instances(&self) -> &Arc<PluginInstanceRegistry> {
+        &self.instances
     }
 
-    /// How many enabled plugins the registry holds (with or without tools).
-    pub fn plugin_count(&self) -> usize {
-        self.plugins.len()
-    }
-
-    /// Plugin number `index`: what was resolved for it, and its loaded code
-    /// (loading it on first use).
-    pub fn plugin(&self, index: usize) -> (&ResolvedPlugin, Result<Arc<LoadedPlugin>, CallError>) {
-        (&self.plugins[index].resolved, self.loaded(index))
-    }
-
-    /// Load every plugin now (servers do this at start so that the first call is warm).
-    pub fn preload(&self) -> Vec<String> {
-        (0..self.plugins.len())
-            .filter_map(|i| self.loaded(i).err().map(|e| e.message))
-            .collect()
-    }
-
-    /// The loaded plugin of slot `index`, loading it on first use.
-    pub(crate) fn loaded(&self, index: usize) -> Result<Arc<LoadedPlugin>, CallError> {
-        let slot = &self.plugins[index];
-        let result = slot.loaded.get_or_init(|| {
-            let Some(runtime) = &self.runtime else {
-                return Err("no runtime is configured for calls".to_owned());
-            };
-            let label = slot.resolved.qid.to_string();
-            let host = yoi_host_apis::HostApis::from_grants(
-                &slot.resolved.enablement.grants,
-                &slot.resolved.host_apis,
-                &self.https,
-            )
-            .map(Arc::new)
-            .map_err(|e| format!("`{label}`: cannot set up its host APIs: {e}"))?;
-            let config = serde_json::to_string(&slot.resolved.enablement.config)
-                .map_err(|e| format!("`{label}`: its config cannot be passed on: {e}"))?;
-            runtime
-                .load_with(&label, &slot.resolved.package, host, &config)
-                .map(Arc::new)
-                .map_err(|e| e.to_string())
-        });
-        result
-            .clone()
-            .map_err(|m| CallError::new(CallErrorKind::Unavailable, m))
+    /// Load every plugin now (servers do this at start so that the first
+    /// call is warm); returns the plugins that failed to load.
+    pub fn preload(&self) -> Vec<LoadFailure> {
+        self.instances.preload()
     }
 }

@@ -7,7 +7,6 @@
 //! against the declared output schema, and the outcome recorded.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use yoi_history::{Event, EventKind, History};
@@ -36,24 +35,10 @@ pub struct Session {
     history: Option<Arc<History>>,
 }
 
-/// A session id unique within this machine: time, process and a counter.
-pub(crate) fn new_session_id() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    format!(
-        "{:x}-{:x}-{}",
-        now.as_millis(),
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
 impl Session {
     pub fn new(registry: Arc<ToolRegistry>, history: Option<Arc<History>>) -> Session {
         Session {
-            id: new_session_id().into(),
+            id: yoi_history::new_session_id().into(),
             registry,
             history,
         }
@@ -224,23 +209,15 @@ impl Session {
         }
         let output = match &entry.target {
             Target::Builtin(b) => b.call(self, &value)?,
-            Target::Plugin(index) => {
-                let slot = self.registry.slot(*index);
-                let resolved = &slot.resolved;
-                let manifest = resolved.package.manifest();
+            Target::Plugin(instance) => {
                 // Grants are checked at registration and again here, on every call.
-                let granted = resolved.enablement.surfaces.contains(&Surface::Tool)
-                    && manifest.permissions.surfaces.contains(&Surface::Tool)
-                    && manifest.permissions.tools.iter().any(|t| t == name)
-                    && resolved.enablement.grants.tools.allows(name);
-                if !granted {
+                if !instance.resolved().allows(Surface::Tool, name) {
                     return Err(CallError::new(
                         CallErrorKind::NotGranted,
-                        format!("`{}` is not granted tool `{name}`", resolved.qid),
+                        format!("`{}` is not granted tool `{name}`", instance.reference()),
                     ));
                 }
-                let plugin = self.registry.loaded(*index)?;
-                plugin.call(name, input).await?
+                instance.loaded()?.call(name, input).await?
             }
         };
         if let (Some(validator), Some(json)) = (&entry.output, output.json())

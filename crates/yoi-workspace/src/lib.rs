@@ -12,6 +12,7 @@ mod diag;
 mod discover;
 mod edit;
 mod error;
+mod plan;
 mod resolve;
 mod source;
 
@@ -20,8 +21,11 @@ pub use diag::{Diagnostic, DiagnosticKind};
 pub use discover::{Discovered, Inventory, discover};
 pub use edit::ConfigEditor;
 pub use error::WorkspaceError;
-pub use resolve::{Eligibility, Plan, PluginReport, ResolvedPlugin, ResolvedTool, Status, resolve};
-pub use source::{PluginRef, QualifiedId, Source, Stores};
+pub use plan::{
+    Eligibility, Plan, PluginReport, ResolvedIngress, ResolvedPlugin, ResolvedTool, Status,
+};
+pub use resolve::resolve;
+pub use source::{Lookup, PluginRef, QualifiedId, Source, Stores};
 /// The grant types of this crate's public API ([`Enablement::grants`],
 /// [`Enablement::ingress`] and the check it reads, [`Config::https`]);
 /// other crates import grant types from `yoi_grants`.

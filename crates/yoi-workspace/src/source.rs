@@ -73,6 +73,43 @@ impl PluginRef {
     }
 }
 
+/// What a [`PluginRef`] names among some known plugins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// Exactly one plugin.
+    One(QualifiedId),
+    /// None of them.
+    None,
+    /// A bare id held by more than one source: never guessed, it fails closed.
+    Ambiguous(Vec<QualifiedId>),
+}
+
+impl PluginRef {
+    /// Whether `qid` is what this reference names: the same id, and the same
+    /// source when one is given.
+    pub fn matches(&self, qid: &QualifiedId) -> bool {
+        qid.id == self.id && self.source.is_none_or(|s| s == qid.source)
+    }
+
+    /// The one plugin among `known` that this reference names. This is the
+    /// only place a reference is matched, so the rule (a qualified reference
+    /// is exact, a bare one must match exactly one source) holds everywhere.
+    pub fn lookup<'a>(&self, known: impl IntoIterator<Item = &'a QualifiedId>) -> Lookup {
+        let mut found: Vec<QualifiedId> = known
+            .into_iter()
+            .filter(|q| self.matches(q))
+            .cloned()
+            .collect();
+        found.sort();
+        found.dedup();
+        match found.len() {
+            0 => Lookup::None,
+            1 => Lookup::One(found.remove(0)),
+            _ => Lookup::Ambiguous(found),
+        }
+    }
+}
+
 impl fmt::Display for PluginRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.source {
@@ -193,6 +230,26 @@ mod tests {
         assert_eq!(
             "user:a.b".parse::<QualifiedId>().unwrap().to_string(),
             "user:a.b"
+        );
+    }
+
+    #[test]
+    fn a_bare_reference_must_name_one_source() {
+        let known: Vec<QualifiedId> = ["project:echo", "user:echo", "user:notes"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let find = |text: &str| text.parse::<PluginRef>().unwrap().lookup(&known);
+        assert_eq!(find("notes"), Lookup::One("user:notes".parse().unwrap()));
+        assert_eq!(find("user:echo"), Lookup::One("user:echo".parse().unwrap()));
+        assert_eq!(find("builtin:echo"), Lookup::None);
+        assert_eq!(find("other"), Lookup::None);
+        assert_eq!(
+            find("echo"),
+            Lookup::Ambiguous(vec![
+                "project:echo".parse().unwrap(),
+                "user:echo".parse().unwrap()
+            ])
         );
     }
 }

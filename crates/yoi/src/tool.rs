@@ -59,8 +59,13 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
         eprintln!("warning: {d}");
     }
     if args.json {
+        let diagnostics: Vec<&str> = registry
+            .diagnostics()
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
         output::json(
-            &json!({ "tools": registry.tools().collect::<Vec<_>>(), "diagnostics": registry.diagnostics() }),
+            &json!({ "tools": registry.tools().collect::<Vec<_>>(), "diagnostics": diagnostics }),
         )?;
         return Ok(ExitCode::SUCCESS);
     }

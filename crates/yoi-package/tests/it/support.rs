@@ -7,69 +7,28 @@ use yoi_package::{PackageFiles, PackagePath};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-/// A core module header (`\0asm`, version 1) plus padding.
-pub fn core_module() -> Vec<u8> {
-    padded(b"\0asm\x01\0\0\0")
-}
-
-/// A component header (`\0asm`, version 0x0d, layer 1) plus padding.
-pub fn component() -> Vec<u8> {
-    padded(b"\0asm\x0d\0\x01\0")
-}
-
-fn padded(header: &[u8]) -> Vec<u8> {
-    let mut bytes = header.to_vec();
-    bytes.extend(std::iter::repeat_n(0x5a, 56));
-    bytes
-}
+use yoi_test_support::TestManifest;
+pub use yoi_test_support::{component_bytes as component, core_module_bytes as core_module};
 
 /// A tool-world component manifest whose artifact is `artifact` and whose
 /// tool input schema is the file `schemas/input.json`.
 pub fn component_manifest(artifact: &str) -> String {
-    format!(
-        r#"schema_version = 1
-id = "demo"
-name = "Demo"
-version = "0.1.0"
-description = "A test package."
-
-[runtime]
-kind = "wasm-component"
-component = "{artifact}"
-world = "yoi:plugin/tool@1.0.0"
-
-[[tools]]
-name = "echo"
-description = "Echo."
-input_schema = "schemas/input.json"
-
-[permissions]
-surfaces = ["tool"]
-tools = ["echo"]
-"#
-    )
+    TestManifest::component("demo", artifact)
+        .name("Demo")
+        .description("A test package.")
+        .tool_with_schema("echo", "Echo.", "\"schemas/input.json\"")
+        .requests_tools(&["echo"], None)
+        .to_toml()
 }
 
 /// A legacy core-module manifest whose entry is `entry`.
 pub fn legacy_manifest(entry: &str) -> String {
-    format!(
-        r#"schema_version = 1
-id = "legacy-demo"
-name = "Legacy demo"
-version = "1.0.0"
-description = ""
-
-[runtime]
-kind = "wasm"
-entry = "{entry}"
-abi = "yoi-plugin-wasm-1"
-
-[[tools]]
-name = "echo"
-description = "Echo."
-input_schema = {{ type = "object" }}
-"#
-    )
+    TestManifest::legacy("legacy-demo", entry)
+        .name("Legacy demo")
+        .version("1.0.0")
+        .description("")
+        .tool("echo", "Echo.")
+        .to_toml()
 }
 
 pub const INPUT_SCHEMA: &[u8] = br#"{"type":"object"}"#;

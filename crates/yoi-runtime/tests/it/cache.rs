@@ -20,7 +20,7 @@ fn runtime(root: &Path) -> Runtime {
 
 fn load(root: &Path, package: &Package) -> LoadedPlugin {
     runtime(root)
-        .load("echo", package)
+        .load("echo", package, Default::default())
         .unwrap_or_else(|e| panic!("loading echo: {e}"))
 }
 

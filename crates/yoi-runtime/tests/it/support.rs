@@ -1,7 +1,6 @@
 //! Shared helpers: fixtures, a small-limits runtime over a private cache, and
 //! the "still serves" check every containment test ends with.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
@@ -10,6 +9,7 @@ use yoi_runtime::{
     CallError, CallErrorKind, Limits, LoadedPlugin, Runtime, RuntimeConfig, RuntimeError,
     ToolOutput,
 };
+use yoi_test_support::TestManifest;
 
 /// The input every "still serves" check sends, and the JSON it expects back.
 pub const STILL_HERE: &str = r#"{"text":"still here"}"#;
@@ -31,27 +31,7 @@ pub fn test_limits() -> Limits {
     }
 }
 
-/// Where `cargo xtask examples` put the packed guests.
-pub fn plugins_dir() -> PathBuf {
-    match std::env::var_os("YOI_TEST_PLUGINS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/yoi-plugins"),
-    }
-}
-
-/// A packed example plugin. Missing fixtures fail the test: they are built
-/// from source in the repository, never optional.
-pub fn fixture(id: &str) -> Package {
-    let path = plugins_dir().join(format!("{id}.yoi-plugin"));
-    assert!(
-        path.is_file(),
-        "fixture `{}` is missing; run `cargo xtask examples` to build the guest fixtures \
-         (or `cargo xtask test` for the whole suite)",
-        path.display()
-    );
-    Package::from_archive_file(&path)
-        .unwrap_or_else(|e| panic!("fixture `{}` does not load: {e}", path.display()))
-}
+pub use yoi_test_support::fixture;
 
 /// A runtime with [`test_limits`] over its own temporary cache root.
 pub struct Sandbox {
@@ -89,7 +69,7 @@ impl Sandbox {
     }
 
     pub fn try_load(&self, label: &str, package: &Package) -> Result<LoadedPlugin, RuntimeError> {
-        self.runtime.load(label, package)
+        self.runtime.load(label, package, Default::default())
     }
 }
 
@@ -175,61 +155,26 @@ pub fn package_from_parts(
     artifact: &str,
     bytes: &[u8],
 ) -> Result<Package, yoi_package::PackageError> {
-    let dir = tempfile::tempdir().expect("creating a package directory");
-    std::fs::write(dir.path().join("plugin.toml"), manifest).unwrap();
-    std::fs::write(dir.path().join(artifact), bytes).unwrap();
-    Package::from_dir(dir.path())
+    yoi_test_support::package_from_parts(manifest, &[(artifact, bytes)])
 }
 
-const TOOLS: &str = r#"
-[[tools]]
-name = "echo"
-description = "Return the input."
-input_schema = { type = "object" }
-
-[[tools]]
-name = "misbehave"
-description = "Do the one bad thing this fixture exists for."
-input_schema = { type = "object" }
-
-[permissions]
-surfaces = ["tool"]
-tools = ["echo", "misbehave"]
-host_apis = []
-"#;
+/// The tools `echo` and `misbehave`, requested, with no host API.
+fn with_tools(manifest: TestManifest) -> String {
+    manifest
+        .tool("echo", "Return the input.")
+        .tool("misbehave", "Do the one bad thing this fixture exists for.")
+        .requests_tools(&["echo", "misbehave"], Some(&[]))
+        .to_toml()
+}
 
 /// A legacy `yoi-plugin-wasm-1` manifest with the tools `echo` and `misbehave`.
 pub fn legacy_manifest(id: &str) -> String {
-    format!(
-        r#"schema_version = 1
-id = "{id}"
-name = "{id}"
-version = "0.1.0"
-description = "A test fixture."
-
-[runtime]
-kind = "wasm"
-entry = "module.wasm"
-abi = "yoi-plugin-wasm-1"
-{TOOLS}"#
-    )
+    with_tools(TestManifest::legacy(id, "module.wasm"))
 }
 
 /// A `wasm-component` manifest for the tool world with the tools `echo` and `misbehave`.
 pub fn component_manifest(id: &str) -> String {
-    format!(
-        r#"schema_version = 1
-id = "{id}"
-name = "{id}"
-version = "0.1.0"
-description = "A test fixture."
-
-[runtime]
-kind = "wasm-component"
-component = "component.wasm"
-world = "yoi:plugin/tool@1.0.0"
-{TOOLS}"#
-    )
+    with_tools(TestManifest::component(id, "component.wasm"))
 }
 
 /// A legacy package from WebAssembly text.

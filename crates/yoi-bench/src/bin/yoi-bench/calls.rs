@@ -118,7 +118,7 @@ pub fn yoi(rt: &Tokio, report: &mut Report) -> anyhow::Result<()> {
     let no_history = Bench::new(false);
     let package = fixture("echo");
     let cache = tempfile::tempdir()?;
-    let plugin = runtime(cache.path()).load("project:echo", &package)?;
+    let plugin = runtime(cache.path()).load("project:echo", &package, Default::default())?;
     rt.block_on(async {
         let out = with_history.session.call("echo", &small).await.result?;
         let json = out.json().context("echo returned no JSON")?;
@@ -253,12 +253,14 @@ pub fn history(report: &mut Report) -> anyhow::Result<()> {
 pub fn loads(report: &mut Report) -> anyhow::Result<()> {
     let package = fixture("echo");
     let cache = tempfile::tempdir()?;
-    runtime(cache.path()).load("project:echo", &package)?;
+    runtime(cache.path()).load("project:echo", &package, Default::default())?;
     let t = slow(
         21,
         || runtime(cache.path()),
         |r| {
-            let p = r.load("project:echo", &package).expect("load");
+            let p = r
+                .load("project:echo", &package, Default::default())
+                .expect("load");
             assert_eq!(p.load_source(), yoi_runtime::LoadSource::Cache);
             p
         },
@@ -271,7 +273,9 @@ pub fn loads(report: &mut Report) -> anyhow::Result<()> {
             (runtime(dir.path()), dir)
         },
         |(r, dir)| {
-            let p = r.load("project:echo", &package).expect("load");
+            let p = r
+                .load("project:echo", &package, Default::default())
+                .expect("load");
             assert_eq!(p.load_source(), yoi_runtime::LoadSource::Compiled);
             (p, dir)
         },
@@ -317,7 +321,8 @@ pub fn profile(path: Path, length: Duration, yoi: Option<&std::path::Path>) -> a
         }
         Path::Fresh => {
             let cache = tempfile::tempdir()?;
-            let plugin = runtime(cache.path()).load("project:echo", &fixture("echo"))?;
+            let plugin =
+                runtime(cache.path()).load("project:echo", &fixture("echo"), Default::default())?;
             rt.block_on(async {
                 while start.elapsed() < length {
                     plugin.call_fresh("echo", &small).await?;
@@ -330,9 +335,9 @@ pub fn profile(path: Path, length: Duration, yoi: Option<&std::path::Path>) -> a
             let cache = tempfile::tempdir()?;
             let package = fixture("echo");
             let rt = runtime(cache.path());
-            rt.load("project:echo", &package)?;
+            rt.load("project:echo", &package, Default::default())?;
             while start.elapsed() < length {
-                let plugin = rt.load("project:echo", &package)?;
+                let plugin = rt.load("project:echo", &package, Default::default())?;
                 anyhow::ensure!(plugin.load_source() == yoi_runtime::LoadSource::Cache);
                 calls += 1;
             }

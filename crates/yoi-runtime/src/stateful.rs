@@ -230,7 +230,7 @@ impl LoadedPlugin {
 
     async fn ensure_started(
         &self,
-        s: &crate::instance::Stateful,
+        s: &crate::stateful::Stateful,
         live: &mut Option<Warm>,
     ) -> Result<(), CallError> {
         if live.is_some() {
@@ -304,7 +304,7 @@ impl LoadedPlugin {
         }
     }
 
-    fn fail(&self, s: &crate::instance::Stateful, err: CallError, during: &str) -> CallError {
+    fn fail(&self, s: &crate::stateful::Stateful, err: CallError, during: &str) -> CallError {
         s.life().fail(format!("{during}: {err}"));
         err
     }

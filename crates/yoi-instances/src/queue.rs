@@ -1,0 +1,69 @@
+//! The event queue of one stateful plugin and the worker that drains it.
+//!
+//! An accepted event is recorded in history before it is queued; the queue
+//! is bounded ([`crate::QUEUE_LEN`]), and a full queue refuses new events as
+//! busy, so nothing already accepted is lost. The worker delivers events in
+//! order and records exactly one outcome for each: what the plugin emitted
+//! (`notification` events), `handled`, `ingress-error`, or `not-handled`
+//! when the host stopped first.
+
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+use yoi_runtime::{IngressEvent, LoadedPlugin};
+
+use crate::instance::Counters;
+use crate::record::Recorder;
+
+/// After this instant (set at shutdown), events still queued are recorded
+/// as not handled instead of being delivered.
+pub(crate) type HandleUntil = Arc<Mutex<Option<Instant>>>;
+
+/// Deliver queued events in order, recording what comes of each.
+pub(crate) async fn work(
+    plugin: Arc<LoadedPlugin>,
+    mut rx: mpsc::Receiver<IngressEvent>,
+    recorder: Recorder,
+    counters: Arc<Counters>,
+    handle_until: HandleUntil,
+) {
+    while let Some(event) = rx.recv().await {
+        let (ingress, id) = (event.ingress.clone(), event.id.clone());
+        let past = handle_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|t| Instant::now() >= t);
+        if past {
+            counters.failed.fetch_add(1, Ordering::Relaxed);
+            recorder.record(
+                &ingress,
+                &id,
+                "not-handled",
+                None,
+                Some(("shutdown", "the host stopped before the event was handled")),
+            );
+            continue;
+        }
+        match plugin.handle_event(event).await {
+            Ok(notices) => {
+                counters.handled.fetch_add(1, Ordering::Relaxed);
+                if notices.is_empty() {
+                    recorder.record(&ingress, &id, "handled", None, None);
+                }
+                recorder.notices(&ingress, &id, notices);
+            }
+            Err(e) => {
+                counters.failed.fetch_add(1, Ordering::Relaxed);
+                recorder.record(
+                    &ingress,
+                    &id,
+                    "ingress-error",
+                    None,
+                    Some((e.kind.as_str(), &e.message)),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Live reports of each plugin's instance, for `/status`.
+
+use std::sync::atomic::Ordering;
+
+use serde::Serialize;
+use yoi_runtime::{InstanceState, Lifecycle};
+
+use crate::PluginInstance;
+
+/// The live state of one plugin.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstanceReport {
+    pub plugin: String,
+    /// `instance` for the stateful world, `stateless` for tool-world and
+    /// legacy plugins, `unavailable` when its code could not be loaded.
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub lifecycle: Lifecycle,
+    pub events: EventCounters,
+    /// Granted services and how their steps went.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceReport>,
+    /// What the plugin itself reports (`instance` world, running only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin_status: Option<serde_json::Value>,
+}
+
+/// How one granted service's steps went.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceReport {
+    pub name: String,
+    pub runs: u64,
+    pub errors: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// What became of one plugin's ingress events.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventCounters {
+    pub accepted: u64,
+    /// Refused because the queue was full or the rate was exceeded.
+    pub dropped: u64,
+    /// Refused as invalid (schema, kind, size, sender).
+    pub rejected: u64,
+    pub handled: u64,
+    pub failed: u64,
+}
+
+impl PluginInstance {
+    /// This plugin's live state; a stateful plugin that is running is asked
+    /// for its own status too.
+    pub async fn report(&self) -> InstanceReport {
+        let c = &self.counters;
+        let events = EventCounters {
+            accepted: c.accepted.load(Ordering::Relaxed),
+            dropped: c.dropped.load(Ordering::Relaxed),
+            rejected: c.rejected.load(Ordering::Relaxed),
+            handled: c.handled.load(Ordering::Relaxed),
+            failed: c.failed.load(Ordering::Relaxed),
+        };
+        let (kind, lifecycle, plugin_status) = match self.loaded() {
+            Ok(p) => (
+                if p.is_stateful() {
+                    "instance"
+                } else {
+                    "stateless"
+                },
+                p.lifecycle(),
+                p.plugin_status().await,
+            ),
+            Err(e) => (
+                "unavailable",
+                Lifecycle {
+                    state: InstanceState::Failed,
+                    calls: 0,
+                    errors: 0,
+                    restarts: 0,
+                    diagnostics: vec![e.message],
+                    restart_in_ms: None,
+                },
+                None,
+            ),
+        };
+        let services = self
+            .services
+            .iter()
+            .map(|(name, c)| ServiceReport {
+                name: name.clone(),
+                runs: c.runs.load(Ordering::Relaxed),
+                errors: c.errors.load(Ordering::Relaxed),
+                last_error: c
+                    .last_error
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone(),
+            })
+            .collect();
+        InstanceReport {
+            plugin: self.reference().to_owned(),
+            kind,
+            lifecycle,
+            events,
+            services,
+            plugin_status,
+        }
+    }
+}
