@@ -23,13 +23,16 @@
 //! `tools` counts every registered tool, built-in ones included. Messages
 //! that name no plugin stay in the top-level `diagnostics`.
 //!
-//! New per-plugin fields (live instance state, counters) are added beside
-//! these; existing names and meanings do not change.
+//! What does not change while serving is built once ([`StatusReport::build`]);
+//! each request adds the live state of every plugin that has an instance as
+//! its `instance` ([`StatusReport::with_instances`]). New per-plugin fields
+//! are added beside these; existing names and meanings do not change. Keys
+//! come out in name order (see `routes`), whatever order they are declared in.
 
 use std::path::Path;
 
 use serde::Serialize;
-use yoi_tools::{Origin, ToolInfo};
+use yoi_tools::{InstanceReport, Origin, ToolInfo};
 use yoi_workspace::{Plan, PluginReport, Status};
 
 /// The whole `/status` document.
@@ -54,8 +57,13 @@ pub struct PluginStatus {
     /// Names of the plugin's tools in the registry, sorted.
     pub tools: Vec<String>,
     pub diagnostics: Vec<PluginDiagnostic>,
+    /// The live state of the plugin's instance, for plugins that have one
+    /// (enabled and resolved); absent from the report built at start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<InstanceReport>,
 }
 
+/// A problem with one plugin, and where it was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PluginDiagnostic {
     pub kind: DiagnosticKind,
@@ -70,6 +78,7 @@ pub enum DiagnosticKind {
     Serve(ServeDiagnosticKind),
 }
 
+/// What only serving finds out about a plugin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServeDiagnosticKind {
@@ -116,6 +125,23 @@ impl StatusReport {
             tools: tools.len(),
             diagnostics,
         }
+    }
+
+    /// This report with each plugin's instance state (from
+    /// `PluginInstanceRegistry::report`) attached to its entry; an instance
+    /// of a plugin the report does not list is left out.
+    pub fn with_instances(&self, instances: Vec<InstanceReport>) -> StatusReport {
+        let mut report = self.clone();
+        for instance in instances {
+            if let Some(p) = report
+                .plugins
+                .iter_mut()
+                .find(|p| p.plugin == instance.plugin)
+            {
+                p.instance = Some(instance);
+            }
+        }
+        report
     }
 }
 
@@ -183,6 +209,7 @@ fn plugin_status(
         digest: report.digest.clone(),
         tools: registered,
         diagnostics,
+        instance: None,
     }
 }
 
@@ -359,5 +386,95 @@ mod tests {
             }]
         );
         assert!(r.diagnostics.is_empty());
+    }
+
+    fn instance(plugin: &str) -> InstanceReport {
+        InstanceReport {
+            plugin: plugin.into(),
+            kind: "instance",
+            lifecycle: yoi_runtime::Lifecycle {
+                state: yoi_runtime::InstanceState::Running,
+                calls: 3,
+                errors: 0,
+                restarts: 0,
+                diagnostics: Vec::new(),
+                restart_in_ms: None,
+            },
+            events: yoi_tools::EventCounters {
+                accepted: 2,
+                dropped: 0,
+                rejected: 0,
+                handled: 2,
+                failed: 0,
+            },
+            services: Vec::new(),
+            plugin_status: Some(json!({"z": 1, "count": 14})),
+        }
+    }
+
+    #[test]
+    fn each_request_adds_the_live_instances_to_their_plugins() {
+        let plan = Plan {
+            reports: vec![
+                report("project:a", Status::Active, &[("a1", true)]),
+                report("user:off", Status::Disabled, &[("x", false)]),
+            ],
+            ..Plan::default()
+        };
+        let tools = [tool("a1", Some("project:a"))];
+        let r = StatusReport::build(Path::new("/ws"), &plan, &tools, &[], &[]);
+        let live = r.with_instances(vec![instance("project:a"), instance("project:gone")]);
+        assert!(r.plugins.iter().all(|p| p.instance.is_none()), "{r:?}");
+        assert!(live.plugins[1].instance.is_none());
+        // Keys in name order at every level, nested ones and the plugin's own
+        // status included: the layout `/status` has always had.
+        let body = String::from_utf8(crate::routes::to_json(&live).unwrap()).unwrap();
+        let expected = r#"{
+  "diagnostics": [],
+  "plugins": [
+    {
+      "diagnostics": [],
+      "digest": "sha256:00",
+      "instance": {
+        "calls": 3,
+        "diagnostics": [],
+        "errors": 0,
+        "events": {
+          "accepted": 2,
+          "dropped": 0,
+          "failed": 0,
+          "handled": 2,
+          "rejected": 0
+        },
+        "kind": "instance",
+        "plugin": "project:a",
+        "plugin_status": {
+          "count": 14,
+          "z": 1
+        },
+        "restarts": 0,
+        "state": "running"
+      },
+      "plugin": "project:a",
+      "status": "active",
+      "tools": [
+        "a1"
+      ],
+      "version": "1.0.0"
+    },
+    {
+      "diagnostics": [],
+      "digest": "sha256:00",
+      "plugin": "user:off",
+      "status": "disabled",
+      "tools": [],
+      "version": "1.0.0"
+    }
+  ],
+  "tools": 1,
+  "workspace": "/ws"
+}
+"#;
+        assert_eq!(body, expected);
     }
 }
