@@ -173,6 +173,21 @@ pub(crate) struct Row<'a> {
     pub(crate) message: Option<&'a str>,
 }
 
+/// A new session id, unique within this machine: time, process and a
+/// counter. Every event carries the id of the session that recorded it.
+pub fn new_session_id() -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!(
+        "{:x}-{:x}-{}",
+        now.as_millis(),
+        std::process::id(),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,19 +205,4 @@ mod tests {
         assert_eq!(EventKind::from_u8(5), None);
         assert_eq!(EventKind::parse("mystery"), None);
     }
-}
-
-/// A new session id, unique within this machine: time, process and a
-/// counter. Every event carries the id of the session that recorded it.
-pub fn new_session_id() -> String {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    format!(
-        "{:x}-{:x}-{}",
-        now.as_millis(),
-        std::process::id(),
-        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    )
 }

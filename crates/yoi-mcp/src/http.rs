@@ -6,11 +6,10 @@
 //!   These are the SDK's own DNS-rebinding checks (403 otherwise); more hosts
 //!   and origins can be added, the loopback ones can never be taken away, and
 //!   the checks cannot be switched off through this API.
-//! - With a bearer token configured, every request must carry
-//!   `Authorization: Bearer <token>` or gets 401 before the SDK sees it. The
-//!   comparison is constant-time (over SHA-256 digests, so not even the
-//!   token's length leaks).
 //! - Request bodies are bounded like stdio lines (413 past the bound).
+//!
+//! Authentication is the mounting server's: `yoi serve` puts this router
+//! behind the same bearer guard as its other endpoints (`yoi-serve`).
 //!
 //! Each MCP session (or, at protocol `2026-07-28`, each stateless request)
 //! gets its own [`YoiMcp`] over a fresh [`Session`] from the factory.
@@ -18,14 +17,8 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use yoi_tools::Session;
 
 use crate::YoiMcp;
@@ -43,22 +36,12 @@ const LOOPBACK_ORIGINS: [&str; 6] = [
     "https://[::1]:*",
 ];
 
-/// How the HTTP endpoint is guarded. The default is loopback only, no token.
-#[derive(Clone)]
+/// Which `Host` and `Origin` values the HTTP endpoint accepts. The default
+/// is loopback only.
+#[derive(Debug, Clone)]
 pub struct HttpOptions {
     hosts: Vec<String>,
     origins: Vec<String>,
-    token: Option<Arc<[u8; 32]>>,
-}
-
-impl std::fmt::Debug for HttpOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpOptions")
-            .field("hosts", &self.hosts)
-            .field("origins", &self.origins)
-            .field("token", &self.token.as_ref().map(|_| "[set]"))
-            .finish()
-    }
 }
 
 impl Default for HttpOptions {
@@ -66,7 +49,6 @@ impl Default for HttpOptions {
         HttpOptions {
             hosts: LOOPBACK_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
             origins: LOOPBACK_ORIGINS.iter().map(|o| (*o).to_owned()).collect(),
-            token: None,
         }
     }
 }
@@ -81,12 +63,6 @@ impl HttpOptions {
     /// Also accept these browser origins (`scheme://host:port`, `:*` for any port).
     pub fn allow_origins(mut self, origins: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.origins.extend(origins.into_iter().map(Into::into));
-        self
-    }
-
-    /// Require `Authorization: Bearer <token>` on every request.
-    pub fn bearer_token(mut self, token: Option<String>) -> Self {
-        self.token = token.map(|t| Arc::new(digest(t.as_bytes())));
         self
     }
 }
@@ -109,47 +85,5 @@ where
         Arc::new(LocalSessionManager::default()),
         config,
     );
-    let router = Router::new().route_service(MCP_PATH, service);
-    match options.token {
-        None => router,
-        Some(expected) => router.layer(middleware::from_fn(move |req: Request, next: Next| {
-            let expected = expected.clone();
-            async move {
-                if authorized(&req, &expected) {
-                    next.run(req).await
-                } else {
-                    unauthorized()
-                }
-            }
-        })),
-    }
-}
-
-fn digest(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
-}
-
-fn authorized(req: &Request, expected: &[u8; 32]) -> bool {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-        return false;
-    };
-    let Some((scheme, token)) = value.as_bytes().split_first_chunk::<7>() else {
-        return false;
-    };
-    if !scheme.eq_ignore_ascii_case(b"bearer ") {
-        return false;
-    }
-    bool::from(digest(token.trim_ascii()).ct_eq(expected))
-}
-
-fn unauthorized() -> Response {
-    let mut response = (
-        StatusCode::UNAUTHORIZED,
-        "Unauthorized: this MCP endpoint needs `Authorization: Bearer <token>`\n",
-    )
-        .into_response();
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    response
+    Router::new().route_service(MCP_PATH, service)
 }

@@ -11,8 +11,8 @@
 //! - [`serve_stdio`]: newline-delimited JSON-RPC on stdin/stdout (`yoi mcp`).
 //!   It takes fd 1 for itself, so nothing but protocol reaches stdout.
 //! - [`http_router`]: Streamable HTTP at `/mcp`, with the SDK's Host and
-//!   Origin checks against DNS rebinding on, loopback only by default, and an
-//!   optional bearer token (for `yoi serve`).
+//!   Origin checks against DNS rebinding on, loopback only by default (for
+//!   `yoi serve`, which adds its bearer guard).
 //!
 //! Protocol revisions: the SDK's current `2026-07-28` (per-request metadata,
 //! no handshake) and, through `initialize`, `2025-11-25`, `2025-06-18`,

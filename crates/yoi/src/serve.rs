@@ -4,15 +4,19 @@
 //! Like `yoi mcp`, everything is resolved and every plugin loaded before the
 //! first connection is accepted, so the first call is warm and `/status`
 //! already knows which plugins failed to load. One registry and one history
-//! serve every client; each MCP session gets its own [`Session`], so its
+//! serve every client; each MCP session gets its own `Session`, so its
 //! calls share a session id in `yoi history`.
 //!
-//! Secure defaults (see [`config`] for `[serve]`): a loopback address,
-//! loopback `Host` and `Origin` only (DNS-rebinding checks in `yoi-mcp`), no
-//! token. Listening anywhere else works but is warned about on stderr, more
-//! loudly without a token. Stdout stays empty: this command has no data to
-//! print, and its log is a few lines on stderr, the last of them
-//! `yoi serve: listening on http://ADDR …` with the bound address.
+//! The server itself (routes, `/status`, `[serve]`, the bearer guard) is
+//! the `yoi-serve` library; this module owns the arguments, the signals and
+//! every line printed.
+//!
+//! Secure defaults (see `yoi_serve::ServeConfig` for `[serve]`): a loopback
+//! address, loopback `Host` and `Origin` only (DNS-rebinding checks in
+//! `yoi-mcp`), no token. Listening anywhere else works but is warned about
+//! on stderr, more loudly without a token. Stdout stays empty: this command
+//! has no data to print, and its log is a few lines on stderr, the last of
+//! them `yoi serve: listening on http://ADDR …` with the bound address.
 //!
 //! Shutdown: on the first SIGINT or SIGTERM the listener closes and requests
 //! in flight get [`GRACE`] to finish. Whatever is still open then (an idle
@@ -21,11 +25,6 @@
 //! signal skips the wait. History is committed per event, so there is nothing
 //! else to flush.
 
-mod config;
-mod routes;
-mod status;
-
-use std::future::IntoFuture as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -33,16 +32,14 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
-use yoi_mcp::{HttpOptions, MCP_PATH};
-use yoi_tools::{PluginInstanceRegistry, Session, ToolRegistry};
+use yoi_mcp::MCP_PATH;
+use yoi_serve::{
+    App, BearerGuard, DEFAULT_LISTEN, GRACE, ServeConfig, ServeError, Server, StatusReport, Stopped,
+};
+use yoi_tools::ToolRegistry;
 
 use crate::context::Context;
 use crate::output::hinted;
-use config::{DEFAULT_LISTEN, ServeConfig};
-use status::StatusReport;
-
-/// How long requests in flight may take to finish after a shutdown signal.
-const GRACE: Duration = Duration::from_secs(5);
 
 /// Arguments of `yoi serve` (the workspace is the global `--workspace`).
 #[derive(Debug, Args)]
@@ -68,13 +65,15 @@ pub struct ServeArgs {
 
 pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = ctx.config()?;
-    let serve = ServeConfig::parse(&config.serve, &ctx.workspace, &config.path)?;
+    let serve =
+        ServeConfig::parse(&config.serve, &ctx.workspace, &config.path).map_err(with_hint)?;
     let listen = args.listen.or(serve.listen).unwrap_or(DEFAULT_LISTEN);
     let token = serve
         .token_file
         .as_deref()
-        .map(config::read_token)
-        .transpose()?;
+        .map(yoi_serve::read_token)
+        .transpose()
+        .map_err(with_hint)?;
     for w in token.iter().flat_map(|t| &t.warnings) {
         eprintln!("yoi serve: warning: {w}");
     }
@@ -113,35 +112,22 @@ pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
     );
 
-    let mut options = HttpOptions::default()
-        .allow_hosts(serve.allowed_hosts)
-        .allow_origins(serve.allowed_origins)
-        .bearer_token(token.as_ref().map(|t| t.value.clone()));
-    // A literal address someone chose to listen on is not a rebinding
-    // target: a page that rebinds its own name still sends that name.
-    if !listen.ip().is_loopback() && !listen.ip().is_unspecified() {
-        options = options.allow_hosts([listen.ip().to_string()]);
-    }
+    let mcp = serve.mcp_options(listen);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     // One instance per enabled plugin, started before anything is served.
-    let instances = rt.block_on(PluginInstanceRegistry::start(
-        registry.clone(),
-        Some(history.clone()),
-    ));
-    let mcp = yoi_mcp::http_router(
-        move || Session::new(registry.clone(), Some(history.clone())),
-        options,
-    );
-    let app = routes::router(
+    let instances = registry.instances().clone();
+    rt.block_on(instances.start(Some(history.clone())));
+    let app = App {
         status,
-        instances.clone(),
+        registry,
+        history: Some(history),
         mcp,
-        token.as_ref().map(|t| t.value.as_str()),
-    );
-    let result = rt.block_on(serve_until_signal(app, listen));
+        guard: token.as_ref().map(|t| BearerGuard::new(&t.value)),
+    };
+    let result = rt.block_on(serve_until_signal(app.router(), listen));
     // Queued events are handled (within the grace period) and every
     // instance is stopped before the process exits.
     rt.block_on(instances.shutdown(GRACE));
@@ -173,54 +159,52 @@ async fn serve_until_signal(app: axum::Router, listen: SocketAddr) -> anyhow::Re
     // Handlers first: a signal that arrives once the address is printed must
     // be a clean shutdown, not the default action.
     let mut signals = Signals::install().context("cannot install the signal handlers")?;
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
-        hinted(
-            format!("cannot listen on `{listen}`: {e}"),
-            "choose another address with `--listen` (port 0 picks a free one), or stop what holds this one",
-        )
-    })?;
-    let bound = listener
-        .local_addr()
-        .context("cannot read the bound address")?;
+    let server = Server::bind(listen, app).await.map_err(with_hint)?;
     eprintln!(
-        "yoi serve: listening on http://{bound} (MCP at {MCP_PATH}, status at /status, health at /healthz)"
+        "yoi serve: listening on http://{} (MCP at {MCP_PATH}, status at /status, health at /healthz)",
+        server.local_addr()
     );
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let mut server = std::pin::pin!(
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .into_future()
-    );
-    let signal = tokio::select! {
-        signal = signals.next() => signal,
-        result = &mut server => {
-            result.context("the server stopped")?;
-            anyhow::bail!("the server stopped without being asked to");
-        }
-    };
+    let (signal, draining) = server.run(signals.next()).await?;
     eprintln!(
         "yoi serve: {signal}: no longer accepting connections; waiting up to {}s for requests in flight",
         GRACE.as_secs()
     );
-    let _ = stop.send(());
-    tokio::select! {
-        result = &mut server => {
-            result.context("the server failed while stopping")?;
-            eprintln!("yoi serve: stopped");
-        }
-        () = tokio::time::sleep(GRACE) => {
-            eprintln!(
-                "yoi serve: stopped; connections still open after {}s were closed",
-                GRACE.as_secs()
-            );
-        }
-        signal = signals.next() => {
+    match draining.finish(GRACE, signals.next()).await? {
+        Stopped::Drained => eprintln!("yoi serve: stopped"),
+        Stopped::GraceExpired => eprintln!(
+            "yoi serve: stopped; connections still open after {}s were closed",
+            GRACE.as_secs()
+        ),
+        Stopped::Hurried(signal) => {
             eprintln!("yoi serve: {signal} again: stopped without waiting");
         }
     }
     Ok(())
+}
+
+/// The error for a person: what to do next, for the errors a user can fix.
+fn with_hint(err: ServeError) -> anyhow::Error {
+    let hint = match &err {
+        ServeError::Config { .. } => {
+            "`[serve]` takes `listen`, `token_file`, `allowed_hosts` and `allowed_origins`; see README.md"
+        }
+        ServeError::TokenRead { .. }
+        | ServeError::TokenNotAFile { .. }
+        | ServeError::TokenTooLarge { .. }
+        | ServeError::TokenEmpty { .. }
+        | ServeError::TokenUnsendable { .. } => {
+            "put the token (printable ASCII, no spaces) alone in that file, e.g. \
+             `openssl rand -hex 32 > FILE && chmod 600 FILE`"
+        }
+        ServeError::Bind { .. } => {
+            "choose another address with `--listen` (port 0 picks a free one), or stop what holds this one"
+        }
+        ServeError::LocalAddr { .. }
+        | ServeError::Stopped { .. }
+        | ServeError::StoppedUnasked
+        | ServeError::FailedStopping { .. } => return err.into(),
+    };
+    hinted(err, hint)
 }
 
 /// SIGINT and SIGTERM, registered as soon as this is made.

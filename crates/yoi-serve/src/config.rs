@@ -4,7 +4,7 @@
 //! ```toml
 //! [serve]
 //! listen = "127.0.0.1:7717"                 # the default; `--listen` overrides it
-//! token_file = "/home/me/.config/yoi/token" # bearer token for /mcp and /status
+//! token_file = "/home/me/.config/yoi/token" # bearer token for /mcp, /status and /ingress
 //! allowed_hosts = ["mcp.internal"]          # Host values accepted besides loopback
 //! allowed_origins = ["https://app.example"] # browser origins accepted besides loopback
 //! ```
@@ -18,8 +18,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use yoi_mcp::HttpOptions;
 
-use crate::output::hinted;
+use crate::ServeError;
 
 /// Where `yoi serve` listens unless told otherwise: loopback only.
 pub const DEFAULT_LISTEN: SocketAddr =
@@ -30,8 +31,6 @@ const KEYS: [&str; 4] = ["listen", "token_file", "allowed_hosts", "allowed_origi
 const MAX_TOKEN_FILE_BYTES: u64 = 4096;
 /// Longest `allowed_hosts` / `allowed_origins` entry (a DNS name plus scheme and port).
 const MAX_NAME_BYTES: usize = 300;
-const KEYS_HINT: &str =
-    "`[serve]` takes `listen`, `token_file`, `allowed_hosts` and `allowed_origins`; see README.md";
 
 /// `[serve]`, validated.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -60,15 +59,10 @@ impl ServeConfig {
         table: &toml::Table,
         workspace: &Path,
         config_path: &Path,
-    ) -> anyhow::Result<ServeConfig> {
-        let invalid = |message: String| {
-            hinted(
-                format!(
-                    "invalid `[serve]` in `{}`: {message}",
-                    config_path.display()
-                ),
-                KEYS_HINT,
-            )
+    ) -> Result<ServeConfig, ServeError> {
+        let invalid = |message: String| ServeError::Config {
+            path: config_path.to_owned(),
+            message,
         };
         if let Some(key) = table.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(invalid(format!(
@@ -111,6 +105,22 @@ impl ServeConfig {
             allowed_origins: raw.allowed_origins,
         })
     }
+
+    /// How `/mcp` checks `Host` and `Origin` when serving on `listen`:
+    /// loopback plus `allowed_hosts` and `allowed_origins`, plus the literal
+    /// address listened on when it is neither loopback nor unspecified. That
+    /// address is not a rebinding target: a page that rebinds its own name
+    /// still sends that name.
+    pub fn mcp_options(&self, listen: SocketAddr) -> HttpOptions {
+        let options = HttpOptions::default()
+            .allow_hosts(self.allowed_hosts.iter().cloned())
+            .allow_origins(self.allowed_origins.iter().cloned());
+        if listen.ip().is_loopback() || listen.ip().is_unspecified() {
+            options
+        } else {
+            options.allow_hosts([listen.ip().to_string()])
+        }
+    }
 }
 
 /// Why an `allowed_hosts` / `allowed_origins` entry cannot be right, if it cannot.
@@ -135,6 +145,7 @@ fn name_problem(key: &str, entry: &str) -> Option<&'static str> {
 /// The bearer token read from `token_file`, with warnings about how it is kept.
 pub struct Token {
     pub value: String,
+    /// Said to the user, not fatal (e.g. a file other users can read).
     pub warnings: Vec<String>,
 }
 
@@ -147,45 +158,40 @@ impl std::fmt::Debug for Token {
 /// Read the token: one line of printable ASCII (what fits in an
 /// `Authorization` header), surrounding whitespace trimmed. Errors never
 /// quote the file's content.
-pub fn read_token(path: &Path) -> anyhow::Result<Token> {
+pub fn read_token(path: &Path) -> Result<Token, ServeError> {
     use std::io::Read as _;
 
-    let shown = path.display();
-    let hint = "put the token (printable ASCII, no spaces) alone in that file, e.g. \
-                `openssl rand -hex 32 > FILE && chmod 600 FILE`";
-    let file = std::fs::File::open(path)
-        .map_err(|e| hinted(format!("cannot read the token file `{shown}`: {e}"), hint))?;
-    let metadata = file
-        .metadata()
-        .map_err(|e| hinted(format!("cannot read the token file `{shown}`: {e}"), hint))?;
+    let read = |source| ServeError::TokenRead {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read)?;
+    let metadata = file.metadata().map_err(read)?;
     if !metadata.is_file() {
-        return Err(hinted(
-            format!("the token file `{shown}` is not a regular file"),
-            hint,
-        ));
+        return Err(ServeError::TokenNotAFile {
+            path: path.to_owned(),
+        });
     }
     let mut bytes = Vec::new();
     file.take(MAX_TOKEN_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| hinted(format!("cannot read the token file `{shown}`: {e}"), hint))?;
+        .map_err(read)?;
     if bytes.len() as u64 > MAX_TOKEN_FILE_BYTES {
-        return Err(hinted(
-            format!("the token file `{shown}` is larger than {MAX_TOKEN_FILE_BYTES} bytes"),
-            hint,
-        ));
+        return Err(ServeError::TokenTooLarge {
+            path: path.to_owned(),
+            limit: MAX_TOKEN_FILE_BYTES,
+        });
     }
     let token = bytes.trim_ascii();
     if token.is_empty() {
-        return Err(hinted(format!("the token file `{shown}` is empty"), hint));
+        return Err(ServeError::TokenEmpty {
+            path: path.to_owned(),
+        });
     }
     if !token.iter().all(u8::is_ascii_graphic) {
-        return Err(hinted(
-            format!(
-                "the token in `{shown}` contains spaces, line breaks or non-ASCII characters, \
-                 which a client cannot send in an `Authorization` header"
-            ),
-            hint,
-        ));
+        return Err(ServeError::TokenUnsendable {
+            path: path.to_owned(),
+        });
     }
     let mut warnings = Vec::new();
     #[cfg(unix)]
@@ -194,7 +200,8 @@ pub fn read_token(path: &Path) -> anyhow::Result<Token> {
         let mode = metadata.permissions().mode();
         if mode & 0o077 != 0 {
             warnings.push(format!(
-                "the token file `{shown}` is readable by other users (mode {:o}); `chmod 600` it",
+                "the token file `{}` is readable by other users (mode {:o}); `chmod 600` it",
+                path.display(),
                 mode & 0o777
             ));
         }
@@ -209,14 +216,14 @@ pub fn read_token(path: &Path) -> anyhow::Result<Token> {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> anyhow::Result<ServeConfig> {
+    fn parse(text: &str) -> Result<ServeConfig, ServeError> {
         let table: toml::Table = text.parse().unwrap();
         ServeConfig::parse(&table, Path::new("/ws"), Path::new("/ws/.yoi/config.toml"))
     }
 
     fn error(text: &str) -> String {
         let err = parse(text).unwrap_err();
-        assert!(crate::output::hint_of(&err).is_some(), "{err}");
+        assert!(matches!(err, ServeError::Config { .. }), "{err}");
         err.to_string()
     }
 
@@ -315,5 +322,19 @@ mod tests {
         let warnings = read_token(&path).unwrap().warnings;
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("mode 644"), "{warnings:?}");
+    }
+
+    #[test]
+    fn mcp_accepts_the_literal_address_listened_on_but_not_an_unspecified_one() {
+        let c = parse(r#"allowed_hosts = ["mcp.internal"]"#).unwrap();
+        let shown = |listen: &str| format!("{:?}", c.mcp_options(listen.parse().unwrap()));
+        let public = shown("10.0.0.5:7717");
+        assert!(public.contains("\"10.0.0.5\""), "{public}");
+        assert!(public.contains("\"mcp.internal\""), "{public}");
+        for (listen, ip) in [("0.0.0.0:7717", "0.0.0.0"), ("[::]:7717", "::")] {
+            let options = shown(listen);
+            assert!(!options.contains(&format!("\"{ip}\"")), "{options}");
+            assert!(options.contains("\"mcp.internal\""), "{options}");
+        }
     }
 }

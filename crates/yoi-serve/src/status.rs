@@ -23,13 +23,17 @@
 //! `tools` counts every registered tool, built-in ones included. Messages
 //! that name no plugin stay in the top-level `diagnostics`.
 //!
-//! New per-plugin fields (live instance state, counters) are added beside
-//! these; existing names and meanings do not change.
+//! What does not change while serving is built once ([`StatusReport::build`]);
+//! each request adds the live state of every plugin that has an instance as
+//! its `instance` ([`StatusReport::with_instances`]). New per-plugin fields
+//! are added beside these; existing names and meanings do not change. Keys
+//! come out in name order (see `routes`), whatever order they are declared in.
 
 use std::path::Path;
 
 use serde::Serialize;
-use yoi_tools::{Origin, ToolInfo};
+use yoi_instances::{InstanceReport, LoadFailure};
+use yoi_tools::{Origin, RegistryDiagnostic, ToolInfo};
 use yoi_workspace::{Plan, PluginReport, Status};
 
 /// The whole `/status` document.
@@ -54,8 +58,13 @@ pub struct PluginStatus {
     /// Names of the plugin's tools in the registry, sorted.
     pub tools: Vec<String>,
     pub diagnostics: Vec<PluginDiagnostic>,
+    /// The live state of the plugin's instance, for plugins that have one
+    /// (enabled and resolved); absent from the report built at start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<InstanceReport>,
 }
 
+/// A problem with one plugin, and where it was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PluginDiagnostic {
     pub kind: DiagnosticKind,
@@ -70,6 +79,7 @@ pub enum DiagnosticKind {
     Serve(ServeDiagnosticKind),
 }
 
+/// What only serving finds out about a plugin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServeDiagnosticKind {
@@ -81,34 +91,40 @@ pub enum ServeDiagnosticKind {
 
 impl StatusReport {
     /// Build the report from the plan, the registry's tools and diagnostics,
-    /// and the messages of plugins that failed to load (`ToolRegistry::preload`).
-    ///
-    /// Registry and load messages are attributed by the way `yoi-tools` and
-    /// `yoi-runtime` name the plugin in them (``tool `x` of `ref` …`` and
-    /// `` `ref`: …``); a message in any other shape stays top-level, so a
-    /// change of wording loses attribution, never a message.
+    /// and the plugins that failed to load (`ToolRegistry::preload`). Each
+    /// registry diagnostic and load failure names its plugin as data, and is
+    /// listed under that plugin; one whose plugin the plan does not list
+    /// stays top-level, so nothing is lost.
     pub fn build<'a>(
         workspace: &Path,
         plan: &Plan,
         tools: impl IntoIterator<Item = &'a ToolInfo>,
-        registry_diagnostics: &[String],
-        load_errors: &[String],
+        registry_diagnostics: &[RegistryDiagnostic],
+        load_failures: &[LoadFailure],
     ) -> StatusReport {
         let tools: Vec<&ToolInfo> = tools.into_iter().collect();
-        let mut registry_left: Vec<Option<&String>> =
-            registry_diagnostics.iter().map(Some).collect();
-        let mut load_left: Vec<Option<&String>> = load_errors.iter().map(Some).collect();
-        let plugins = plan
+        let plugins: Vec<PluginStatus> = plan
             .reports
             .iter()
-            .map(|report| plugin_status(report, &tools, &mut registry_left, &mut load_left))
+            .map(|report| plugin_status(report, &tools, registry_diagnostics, load_failures))
             .collect();
+        let listed = |plugin: &str| plugins.iter().any(|p| p.plugin == plugin);
         let diagnostics = plan
             .diagnostics
             .iter()
-            .chain(registry_left.into_iter().flatten())
-            .chain(load_left.into_iter().flatten())
             .cloned()
+            .chain(
+                registry_diagnostics
+                    .iter()
+                    .filter(|d| !listed(&d.plugin))
+                    .map(|d| d.message.clone()),
+            )
+            .chain(
+                load_failures
+                    .iter()
+                    .filter(|f| !listed(&f.plugin))
+                    .map(|f| f.message.clone()),
+            )
             .collect();
         StatusReport {
             workspace: workspace.display().to_string(),
@@ -117,13 +133,30 @@ impl StatusReport {
             diagnostics,
         }
     }
+
+    /// This report with each plugin's instance state (from
+    /// `PluginInstanceRegistry::report`) attached to its entry; an instance
+    /// of a plugin the report does not list is left out.
+    pub fn with_instances(&self, instances: Vec<InstanceReport>) -> StatusReport {
+        let mut report = self.clone();
+        for instance in instances {
+            if let Some(p) = report
+                .plugins
+                .iter_mut()
+                .find(|p| p.plugin == instance.plugin)
+            {
+                p.instance = Some(instance);
+            }
+        }
+        report
+    }
 }
 
 fn plugin_status(
     report: &PluginReport,
     tools: &[&ToolInfo],
-    registry_left: &mut [Option<&String>],
-    load_left: &mut [Option<&String>],
+    registry_diagnostics: &[RegistryDiagnostic],
+    load_failures: &[LoadFailure],
 ) -> PluginStatus {
     let reference = &report.reference;
     let registered: Vec<String> = tools
@@ -158,8 +191,10 @@ fn plugin_status(
             .filter(|n| !registered.iter().any(|r| r == *n))
         {
             lost += 1;
-            let prefix = format!("tool `{name}` of `{reference}` ");
-            let message = take(registry_left, |m| m.starts_with(&prefix))
+            let message = registry_diagnostics
+                .iter()
+                .find(|d| &d.plugin == reference && d.tool == **name)
+                .map(|d| d.message.clone())
                 .unwrap_or_else(|| format!("tool `{name}` is eligible but was not registered"));
             diagnostics.push(serve(ServeDiagnosticKind::Registry, message));
         }
@@ -170,9 +205,8 @@ fn plugin_status(
                 Status::Partial
             };
         }
-        let prefix = format!("`{reference}`: ");
-        if let Some(message) = take(load_left, |m| m.starts_with(&prefix)) {
-            diagnostics.push(serve(ServeDiagnosticKind::Load, message));
+        if let Some(failure) = load_failures.iter().find(|f| &f.plugin == reference) {
+            diagnostics.push(serve(ServeDiagnosticKind::Load, failure.message.clone()));
             status = Status::Rejected;
         }
     }
@@ -183,15 +217,8 @@ fn plugin_status(
         digest: report.digest.clone(),
         tools: registered,
         diagnostics,
+        instance: None,
     }
-}
-
-/// Remove and return the first message left that matches.
-fn take(left: &mut [Option<&String>], matches: impl Fn(&str) -> bool) -> Option<String> {
-    left.iter_mut()
-        .find(|m| m.is_some_and(|m| matches(m)))
-        .and_then(Option::take)
-        .cloned()
 }
 
 #[cfg(test)]
@@ -278,12 +305,32 @@ mod tests {
             tool("e1", Some("project:e")),
             tool("yoi_history", None),
         ];
+        let said = |plugin: &str, tool: &str, message: &str| RegistryDiagnostic {
+            plugin: plugin.into(),
+            tool: tool.into(),
+            message: message.into(),
+        };
         let registry = [
-            "tool `shared` of `project:c` is not registered: the name is claimed by `project:c` and `project:d`; rename or disable one".to_owned(),
-            "tool `shared` of `project:d` is not registered: the name is claimed by `project:c` and `project:d`; rename or disable one".to_owned(),
-            "something the registry said about nobody".to_owned(),
+            said(
+                "project:c",
+                "shared",
+                "tool `shared` of `project:c` is not registered: the name is claimed by `project:c` and `project:d`; rename or disable one",
+            ),
+            said(
+                "project:d",
+                "shared",
+                "tool `shared` of `project:d` is not registered: the name is claimed by `project:c` and `project:d`; rename or disable one",
+            ),
+            said(
+                "project:gone",
+                "x",
+                "something the registry said about a plugin the plan does not list",
+            ),
         ];
-        let load = ["`project:e`: cannot compile the artifact: bad magic".to_owned()];
+        let load = [LoadFailure {
+            plugin: "project:e".into(),
+            message: "cannot compile the artifact: bad magic".into(),
+        }];
         let r = StatusReport::build(Path::new("/ws"), &plan, &tools, &registry, &load);
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["workspace"], "/ws");
@@ -292,7 +339,7 @@ mod tests {
             v["diagnostics"],
             json!([
                 "user store: unreadable",
-                "something the registry said about nobody"
+                "something the registry said about a plugin the plan does not list"
             ])
         );
         let by = |name: &str| {
@@ -320,17 +367,17 @@ mod tests {
         assert_eq!(c["status"], "partial");
         assert_eq!(c["tools"], json!(["c1"]));
         assert_eq!(c["diagnostics"][0]["kind"], "registry");
-        assert_eq!(c["diagnostics"][0]["message"], registry[0].as_str());
+        assert_eq!(c["diagnostics"][0]["message"], registry[0].message.as_str());
         let d = by("project:d");
         assert_eq!(d["status"], "rejected");
         assert_eq!(d["tools"], json!([]));
-        assert_eq!(d["diagnostics"][0]["message"], registry[1].as_str());
+        assert_eq!(d["diagnostics"][0]["message"], registry[1].message.as_str());
         let e = by("project:e");
         assert_eq!(e["status"], "rejected");
         assert_eq!(e["tools"], json!(["e1"]));
         assert_eq!(
             e["diagnostics"],
-            json!([{"kind": "load", "message": load[0]}])
+            json!([{"kind": "load", "message": load[0].message}])
         );
         let off = by("user:off");
         assert_eq!(off["status"], "disabled");
@@ -359,5 +406,95 @@ mod tests {
             }]
         );
         assert!(r.diagnostics.is_empty());
+    }
+
+    fn instance(plugin: &str) -> InstanceReport {
+        InstanceReport {
+            plugin: plugin.into(),
+            kind: "instance",
+            lifecycle: yoi_runtime::Lifecycle {
+                state: yoi_runtime::InstanceState::Running,
+                calls: 3,
+                errors: 0,
+                restarts: 0,
+                diagnostics: Vec::new(),
+                restart_in_ms: None,
+            },
+            events: yoi_instances::EventCounters {
+                accepted: 2,
+                dropped: 0,
+                rejected: 0,
+                handled: 2,
+                failed: 0,
+            },
+            services: Vec::new(),
+            plugin_status: Some(json!({"z": 1, "count": 14})),
+        }
+    }
+
+    #[test]
+    fn each_request_adds_the_live_instances_to_their_plugins() {
+        let plan = Plan {
+            reports: vec![
+                report("project:a", Status::Active, &[("a1", true)]),
+                report("user:off", Status::Disabled, &[("x", false)]),
+            ],
+            ..Plan::default()
+        };
+        let tools = [tool("a1", Some("project:a"))];
+        let r = StatusReport::build(Path::new("/ws"), &plan, &tools, &[], &[]);
+        let live = r.with_instances(vec![instance("project:a"), instance("project:gone")]);
+        assert!(r.plugins.iter().all(|p| p.instance.is_none()), "{r:?}");
+        assert!(live.plugins[1].instance.is_none());
+        // Keys in name order at every level, nested ones and the plugin's own
+        // status included: the layout `/status` has always had.
+        let body = String::from_utf8(crate::routes::to_json(&live).unwrap()).unwrap();
+        let expected = r#"{
+  "diagnostics": [],
+  "plugins": [
+    {
+      "diagnostics": [],
+      "digest": "sha256:00",
+      "instance": {
+        "calls": 3,
+        "diagnostics": [],
+        "errors": 0,
+        "events": {
+          "accepted": 2,
+          "dropped": 0,
+          "failed": 0,
+          "handled": 2,
+          "rejected": 0
+        },
+        "kind": "instance",
+        "plugin": "project:a",
+        "plugin_status": {
+          "count": 14,
+          "z": 1
+        },
+        "restarts": 0,
+        "state": "running"
+      },
+      "plugin": "project:a",
+      "status": "active",
+      "tools": [
+        "a1"
+      ],
+      "version": "1.0.0"
+    },
+    {
+      "diagnostics": [],
+      "digest": "sha256:00",
+      "plugin": "user:off",
+      "status": "disabled",
+      "tools": [],
+      "version": "1.0.0"
+    }
+  ],
+  "tools": 1,
+  "workspace": "/ws"
+}
+"#;
+        assert_eq!(body, expected);
     }
 }
