@@ -12,7 +12,8 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use yoi_workspace::{IngressCheck, ResolvedIngress};
+use yoi_grants::IngressCheck;
+use yoi_workspace::ResolvedIngress;
 
 use crate::IngressError;
 

@@ -10,8 +10,9 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::mpsc;
+use yoi_grants::HttpsSettings;
 use yoi_runtime::{CallError, CallErrorKind, IngressEvent, LoadOptions, LoadedPlugin, Runtime};
-use yoi_workspace::{HttpsSettings, ResolvedPlugin};
+use yoi_workspace::ResolvedPlugin;
 
 use crate::ingress::Ingress;
 

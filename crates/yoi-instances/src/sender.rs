@@ -6,7 +6,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
-use yoi_workspace::IngressCheck;
+use yoi_grants::IngressCheck;
 
 use crate::IngressError;
 

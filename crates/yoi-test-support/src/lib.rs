@@ -12,4 +12,4 @@ mod python;
 
 pub use fixtures::{fixture, fixture_path, plugins_dir};
 pub use manifest::{TestManifest, component_bytes, core_module_bytes, package_from_parts};
-pub use python::{python, python_script, python_scripts_dir};
+pub use python::{python, python_script, python_scripts_dir, run_python};

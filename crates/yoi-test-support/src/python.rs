@@ -31,3 +31,50 @@ pub fn python_scripts_dir() -> PathBuf {
 pub fn python_script(name: &str) -> PathBuf {
     python_scripts_dir().join(name)
 }
+
+/// Run the Python `script` with `config` (JSON) as its one argument, and
+/// `pythonpath` on `PYTHONPATH` when given; return the JSON it prints. A
+/// script that fails or prints no JSON fails the test with its stderr; one
+/// that hangs is killed and fails the test after three minutes.
+pub fn run_python(
+    script: &Path,
+    config: &serde_json::Value,
+    pythonpath: Option<&Path>,
+) -> serde_json::Value {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let name = script.display();
+    let mut cmd = Command::new(python());
+    cmd.arg(script)
+        .arg(config.to_string())
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(path) = pythonpath {
+        cmd.env("PYTHONPATH", path);
+    }
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+    let (out, err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let out = std::thread::spawn(move || std::io::read_to_string(out).unwrap_or_default());
+    let err = std::thread::spawn(move || std::io::read_to_string(err).unwrap_or_default());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(180) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{name} did not finish within 180s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (stdout, stderr) = (out.join().unwrap(), err.join().unwrap());
+    assert!(status.success(), "{name} failed ({status}):\n{stderr}");
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{name} printed no JSON ({e}):\n{stdout}\nstderr:\n{stderr}"))
+}

@@ -46,18 +46,6 @@ impl Inventory {
     pub fn by_qid<'a>(&'a self, qid: &'a QualifiedId) -> impl Iterator<Item = &'a Discovered> + 'a {
         self.packages.iter().filter(move |d| &d.qid == qid)
     }
-
-    /// The sources that hold a package with this bare id.
-    pub fn sources_of(&self, id: &str) -> Vec<Source> {
-        let mut s: Vec<_> = self
-            .packages
-            .iter()
-            .filter(|d| d.qid.id == id)
-            .map(|d| d.qid.source)
-            .collect();
-        s.dedup();
-        s
-    }
 }
 
 /// Inventory every store.

@@ -105,7 +105,7 @@ pub struct ResolvedIngress {
     /// The declared input schema, loaded (from the manifest or the package).
     pub input_schema: serde_json::Value,
     /// The sender check the enablement configures, if any.
-    pub auth: Option<crate::IngressAuth>,
+    pub auth: Option<yoi_grants::IngressAuth>,
 }
 
 /// An enabled plugin that may run, with exactly what it may do.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use yoi_grants::{Grants, NameGrant};
 use yoi_manifest::Surface;
-use yoi_workspace::{ConfigEditor, Enablement, Inventory, PluginRef, QualifiedId};
+use yoi_workspace::{ConfigEditor, Enablement, Inventory, Lookup, PluginRef, QualifiedId};
 
 use crate::context::Context;
 use crate::output;
@@ -64,36 +64,31 @@ fn split(list: &Option<String>) -> NameGrant {
 /// Qualify `text` against the packages in the stores.
 fn qualify_discovered(inventory: &Inventory, text: &str) -> anyhow::Result<QualifiedId> {
     let r: PluginRef = text.parse()?;
-    if let Some(qid) = r.qualified() {
-        if inventory.by_qid(&qid).next().is_none() {
-            return Err(output::hinted(
-                format!("no {} store holds `{}`", qid.source, qid.id),
-                "`yoi plugin install FILE` adds a package; `yoi plugin list` shows what is there",
-            ));
-        }
-        return Ok(qid);
-    }
-    match inventory.sources_of(&r.id).as_slice() {
-        [one] => Ok(QualifiedId {
-            source: *one,
-            id: r.id,
-        }),
-        [] => Err(output::hinted(
-            format!("no store holds a plugin `{}`", r.id),
-            "`yoi plugin install FILE` adds a package; `yoi plugin list` shows what is there",
+    let hint = "`yoi plugin install FILE` adds a package; `yoi plugin list` shows what is there";
+    match r.lookup(inventory.packages.iter().map(|d| &d.qid)) {
+        Lookup::One(qid) => Ok(qid),
+        Lookup::None => Err(output::hinted(
+            match r.qualified() {
+                Some(qid) => format!("no {} store holds `{}`", qid.source, qid.id),
+                None => format!("no store holds a plugin `{}`", r.id),
+            },
+            hint,
         )),
-        many => Err(output::hinted(
-            format!(
-                "`{}` is ambiguous: {}",
-                r.id,
-                many.iter()
-                    .map(|s| format!("`{s}:{}`", r.id))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            "use a source-qualified id",
-        )),
+        Lookup::Ambiguous(many) => Err(ambiguous(&r.id, &many)),
     }
+}
+
+fn ambiguous(text: &str, many: &[QualifiedId]) -> anyhow::Error {
+    output::hinted(
+        format!(
+            "`{text}` is ambiguous: {}",
+            many.iter()
+                .map(|q| format!("`{q}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        "use a source-qualified id",
+    )
 }
 
 pub fn run_enable(ctx: &Context, args: EnableArgs) -> anyhow::Result<ExitCode> {
@@ -203,28 +198,18 @@ pub fn run_enable(ctx: &Context, args: EnableArgs) -> anyhow::Result<ExitCode> {
 fn enabled_key(ctx: &Context, text: &str) -> anyhow::Result<QualifiedId> {
     let config = ctx.config()?;
     let r: PluginRef = text.parse()?;
-    let matches: Vec<QualifiedId> = config
+    let enabled: Vec<QualifiedId> = config
         .plugins
         .keys()
         .filter_map(|k| k.parse::<QualifiedId>().ok())
-        .filter(|q| q.id == r.id && r.source.is_none_or(|s| s == q.source))
         .collect();
-    match matches.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => Err(output::hinted(
+    match r.lookup(&enabled) {
+        Lookup::One(qid) => Ok(qid),
+        Lookup::None => Err(output::hinted(
             format!("`{text}` is not enabled in this workspace"),
             "`yoi plugin list` shows what is enabled",
         )),
-        many => Err(output::hinted(
-            format!(
-                "`{text}` is ambiguous: {}",
-                many.iter()
-                    .map(|q| format!("`{q}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            "use a source-qualified id",
-        )),
+        Lookup::Ambiguous(many) => Err(ambiguous(text, &many)),
     }
 }
 

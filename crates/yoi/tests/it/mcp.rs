@@ -3,7 +3,6 @@
 //! well-behaved client never sends.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -14,25 +13,6 @@ use crate::support::{Env, fixture};
 
 /// Total calls `mcp_stdio_client.py` makes.
 const SCRIPT_CALLS: usize = 28;
-
-/// The Python interpreter with the `mcp` package; never skipped when missing.
-fn python() -> PathBuf {
-    let python = std::env::var_os("YOI_TEST_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
-        panic!("YOI_TEST_PYTHON is not set: run `cargo xtask test`, which makes target/py-venv with the official `mcp` package and sets it")
-    });
-    assert!(
-        python.is_file(),
-        "YOI_TEST_PYTHON `{}` does not exist: run `cargo xtask test`",
-        python.display()
-    );
-    python
-}
-
-fn script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/python")
-        .join(name)
-}
 
 /// A workspace with `echo` and the hostile `spin` and `print_flood` granted
 /// (hostile's own `echo` is not granted, so the name is not contested).
@@ -91,23 +71,7 @@ fn wait_bounded(child: &mut Child, limit: Duration, what: &str) -> std::process:
 }
 
 fn run_script(name: &str, config: Value) -> Value {
-    let mut child = Command::new(python())
-        .arg(script(name))
-        .arg(config.to_string())
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (stdout, stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-    let out = std::thread::spawn(move || std::io::read_to_string(stdout).unwrap());
-    let err = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap());
-    let status = wait_bounded(&mut child, Duration::from_secs(180), name);
-    let (out, err) = (out.join().unwrap(), err.join().unwrap());
-    assert!(status.success(), "{name} failed ({status}):\n{err}");
-    serde_json::from_str(&out)
-        .unwrap_or_else(|e| panic!("{name} printed no JSON ({e}):\n{out}\nstderr:\n{err}"))
+    yoi_test_support::run_python(&yoi_test_support::python_script(name), &config, None)
 }
 
 fn text(result: &Value) -> &str {

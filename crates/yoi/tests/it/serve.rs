@@ -298,44 +298,14 @@ fn history(env: &Env) -> Vec<Value> {
     r.json()["events"].as_array().unwrap().clone()
 }
 
-/// The Python interpreter with the `mcp` package; never skipped when missing.
-fn python() -> std::path::PathBuf {
-    let python = std::env::var_os("YOI_TEST_PYTHON")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            panic!(
-                "YOI_TEST_PYTHON is not set: run `cargo xtask test`, which makes target/py-venv \
-                 with the official `mcp` package and sets it"
-            )
-        });
-    assert!(
-        python.is_file(),
-        "YOI_TEST_PYTHON `{}` does not exist: run `cargo xtask test`",
-        python.display()
-    );
-    python
-}
-
 /// Run `crates/yoi/tests/python/<name>` with `config`; return the JSON it prints.
 fn run_script(name: &str, config: Value) -> Value {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut child = Command::new(python())
-        .arg(here.join("tests/python").join(name))
-        .arg(config.to_string())
-        .env("PYTHONPATH", here.join("../../tests/python"))
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = collect(child.stdout.take().unwrap());
-    let err = collect(child.stderr.take().unwrap());
-    let status = wait_bounded(&mut child, Duration::from_secs(180), name);
-    let (out, err) = (out.join().unwrap(), err.join().unwrap());
-    assert!(status.success(), "{name} failed ({status}):\n{err}");
-    serde_json::from_str(&out)
-        .unwrap_or_else(|e| panic!("{name} printed no JSON ({e}):\n{out}\nstderr:\n{err}"))
+    yoi_test_support::run_python(
+        &here.join("tests/python").join(name),
+        &config,
+        Some(&yoi_test_support::python_scripts_dir()),
+    )
 }
 
 #[cfg(unix)]

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use yoi_test_support::TestManifest;
+
 pub struct Env {
     pub dir: tempfile::TempDir,
 }
@@ -115,34 +117,21 @@ pub fn fake_plugin(
 ) -> PathBuf {
     let dir = root.join(format!("src-{id}-{version}"));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut manifest = format!(
-        "schema_version = 1\nid = \"{id}\"\nname = \"{id}\"\nversion = \"{version}\"\ndescription = \"test plugin\"\n\n[runtime]\nkind = \"wasm-component\"\ncomponent = \"p.wasm\"\nworld = \"yoi:plugin/tool@1.0.0\"\n"
-    );
-    for t in tools {
-        manifest.push_str(&format!("\n[[tools]]\nname = \"{t}\"\ndescription = \"tool {t}\"\ninput_schema = {{ type = \"object\" }}\n"));
-    }
-    let req: Vec<String> = requested.iter().map(|t| format!("\"{t}\"")).collect();
-    manifest.push_str(&format!(
-        "\n[permissions]\nsurfaces = [\"tool\"]\ntools = [{}]\n",
-        req.join(", ")
-    ));
-    std::fs::write(dir.join("plugin.toml"), manifest).unwrap();
+    let manifest = tools
+        .iter()
+        .fold(
+            TestManifest::component(id, "p.wasm")
+                .version(version)
+                .description("test plugin"),
+            |m, t| m.tool(t, &format!("tool {t}")),
+        )
+        .requests_tools(requested, None);
+    std::fs::write(dir.join("plugin.toml"), manifest.to_toml()).unwrap();
+    // The version in the artifact gives each version its own digest.
     let mut wasm = b"\0asm\x0d\x00\x01\x00".to_vec();
     wasm.extend_from_slice(version.as_bytes());
     std::fs::write(dir.join("p.wasm"), wasm).unwrap();
     dir
 }
 
-/// The directory of packed example plugins (`cargo xtask examples`).
-pub fn fixture(id: &str) -> PathBuf {
-    let dir = std::env::var_os("YOI_TEST_PLUGINS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/yoi-plugins"));
-    let path = dir.join(format!("{id}.yoi-plugin"));
-    assert!(
-        path.is_file(),
-        "missing fixture {}: run `cargo xtask examples` (or `cargo xtask test`)",
-        path.display()
-    );
-    path
-}
+pub use yoi_test_support::fixture_path as fixture;
