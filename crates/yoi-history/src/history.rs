@@ -79,8 +79,27 @@ impl History {
     ///
     /// When this returns, the event is in this process's log: it survives
     /// the process being killed. It reaches the database a moment later.
+    ///
+    /// An error is also kept among the [problems](History::take_problems),
+    /// so that a caller that cannot fail (the call already happened) loses
+    /// nothing by not handling it.
     pub fn append(&self, e: &Event<'_>) -> Result<i64, HistoryError> {
-        self.shared.append(e)
+        self.shared.append(e).inspect_err(|err| {
+            self.shared.warn(format_args!("{err}"));
+        })
+    }
+
+    /// What went wrong since the last call that no caller was told of: the
+    /// background writer's problems (a torn log of a dead process, a failed
+    /// commit) and failed appends, oldest first, bounded (a last line says
+    /// how many older ones were dropped). The library never prints them;
+    /// front ends show them.
+    pub fn take_problems(&self) -> Vec<String> {
+        let (mut problems, dropped) = self.shared.take_problems();
+        if dropped > 0 {
+            problems.push(format!("{dropped} older history problems were not kept"));
+        }
+        problems
     }
 
     /// The most recent `limit` events, oldest first, including everything
@@ -117,6 +136,21 @@ impl Drop for History {
 mod tests {
     use super::*;
     use crate::{EventKind, MAX_RECORDED_BYTES};
+
+    #[test]
+    fn problems_are_kept_for_the_front_end_bounded_and_taken_once() {
+        let h = History::in_memory().unwrap();
+        assert!(h.take_problems().is_empty());
+        for i in 0..70 {
+            h.shared.warn(format_args!("problem {i}"));
+        }
+        let problems = h.take_problems();
+        assert_eq!(problems.len(), 65);
+        assert_eq!(problems[0], "problem 6");
+        assert_eq!(problems[63], "problem 69");
+        assert_eq!(problems[64], "6 older history problems were not kept");
+        assert!(h.take_problems().is_empty());
+    }
 
     #[test]
     fn appends_survive_reopen_and_are_bounded() {

@@ -48,6 +48,7 @@ pub(crate) struct Shared {
     work: Condvar,
     /// Wakes readers and appenders: the writer has committed a batch.
     committed: Condvar,
+    problems: Mutex<Problems>,
 }
 
 #[derive(Debug, Default)]
@@ -79,13 +80,38 @@ pub(crate) fn spawn(shared: Arc<Shared>) -> std::io::Result<std::thread::JoinHan
         .spawn(move || shared.write_loop())
 }
 
-/// The one place the history writes to stderr: what goes wrong in the
-/// background (a torn log, a failed commit) has no caller to return it to.
-fn warn(message: std::fmt::Arguments<'_>) {
-    eprintln!("yoi: warning: {message}");
+/// Problems kept for [`History::take_problems`](crate::History::take_problems)
+/// before the oldest are dropped (and counted).
+const MAX_PROBLEMS: usize = 64;
+
+/// What went wrong in the background and has no caller to return it to (a
+/// torn log, a failed commit): kept as data for the front end to show; the
+/// library never prints.
+#[derive(Debug, Default)]
+pub(crate) struct Problems {
+    kept: std::collections::VecDeque<String>,
+    dropped: u64,
 }
 
 impl Shared {
+    /// Keep a problem for the front end (see [`Problems`]).
+    pub(crate) fn warn(&self, message: std::fmt::Arguments<'_>) {
+        let mut p = self.problems.lock().unwrap_or_else(|e| e.into_inner());
+        if p.kept.len() == MAX_PROBLEMS {
+            p.kept.pop_front();
+            p.dropped += 1;
+        }
+        p.kept.push_back(message.to_string());
+    }
+
+    /// The problems kept since the last call, oldest first, and how many
+    /// older ones were dropped.
+    pub(crate) fn take_problems(&self) -> (Vec<String>, u64) {
+        let mut p = self.problems.lock().unwrap_or_else(|e| e.into_inner());
+        let dropped = std::mem::take(&mut p.dropped);
+        (p.kept.drain(..).collect(), dropped)
+    }
+
     /// The state of a history over `conn` (initialised), shown as `path`,
     /// logging to `log_dir` (none for an in-memory history).
     pub(crate) fn new(conn: Connection, path: String, log_dir: Option<PathBuf>) -> Shared {
@@ -96,6 +122,7 @@ impl Shared {
             state: Mutex::new(State::default()),
             work: Condvar::new(),
             committed: Condvar::new(),
+            problems: Mutex::default(),
         }
     }
 
@@ -235,7 +262,7 @@ impl Shared {
                 .iter()
                 .fold(false, |torn, s| log::parse(s, true, &mut rows) | torn);
             if torn && found.orphan.is_some() {
-                warn(format_args!(
+                self.warn(format_args!(
                     "history log in `{}` ends in an incomplete event (cut off by a crash); the events before it are kept",
                     dir.display()
                 ));
@@ -253,7 +280,7 @@ impl Shared {
                         orphan.remove();
                     }
                 }
-                Err(e) => warn(format_args!(
+                Err(e) => self.warn(format_args!(
                     "cannot copy a history log into `{}`: {e}; it is kept",
                     self.path
                 )),
@@ -322,7 +349,7 @@ impl Shared {
                     {
                         // The segment is re-read by whoever sweeps it; the
                         // copy is idempotent, so this only costs space.
-                        warn(format_args!("cannot truncate a history log segment: {e}"));
+                        self.warn(format_args!("cannot truncate a history log segment: {e}"));
                     }
                 }
                 Err(e) => {
@@ -335,7 +362,7 @@ impl Shared {
                     drop(state);
                     self.committed.notify_all();
                     if first {
-                        warn(format_args!(
+                        self.warn(format_args!(
                             "cannot write history to `{}`: {e}; events stay in the log and are retried",
                             self.path
                         ));

@@ -127,17 +127,11 @@ impl Session {
         Event::new(&self.id, kind)
     }
 
-    /// Append to history. A history that cannot be written is reported on
-    /// stderr and does not fail the call: the call already happened.
+    /// Append to history. A history that cannot be written does not fail
+    /// the call (the call already happened); the history keeps the error
+    /// among its problems for the front end to show.
     pub(crate) fn record(&self, event: Event<'_>) -> Option<i64> {
-        let history = self.history.as_ref()?;
-        match history.append(&event) {
-            Ok(id) => Some(id),
-            Err(e) => {
-                eprintln!("yoi: warning: {e}");
-                None
-            }
-        }
+        self.history.as_ref()?.append(&event).ok()
     }
 
     async fn run(

@@ -22,6 +22,9 @@ pub struct HistoryArgs {
 pub fn run(ctx: &Context, args: HistoryArgs) -> anyhow::Result<ExitCode> {
     let history = ctx.history()?;
     let events = history.recent(args.limit)?;
+    // Opening the history copies in the logs of dead processes; what went
+    // wrong with them is shown here.
+    output::history_problems(&history);
     if args.json {
         output::json(&json!({ "events": events }))?;
         return Ok(ExitCode::SUCCESS);

@@ -39,7 +39,8 @@ pub fn run(ctx: &Context, _args: McpArgs) -> anyhow::Result<ExitCode> {
     for e in registry.preload() {
         eprintln!("yoi mcp: warning: {e}");
     }
-    let session = Session::new(registry, Some(ctx.history()?));
+    let history = ctx.history()?;
+    let session = Session::new(registry, Some(history.clone()));
     eprintln!(
         "yoi mcp: serving {} tools of `{}` on stdio (session {})",
         session.registry().tools().count(),
@@ -53,6 +54,13 @@ pub fn run(ctx: &Context, _args: McpArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(yoi_mcp::serve_stdio(session))?;
+    let served = runtime.block_on(async {
+        let watch = crate::output::watch_history_problems(history.clone());
+        let served = yoi_mcp::serve_stdio(session).await;
+        watch.abort();
+        served
+    });
+    crate::output::history_problems(&history);
+    served?;
     Ok(ExitCode::SUCCESS)
 }

@@ -84,3 +84,25 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 pub fn short_digest(digest: &str) -> String {
     digest.chars().take("sha256:".len() + 12).collect()
 }
+
+/// Show on stderr what the history kept as problems since the last look
+/// (a failed append, a failed background commit): the library never
+/// prints them itself.
+pub fn history_problems(history: &yoi_history::History) {
+    for problem in history.take_problems() {
+        eprintln!("yoi: warning: {problem}");
+    }
+}
+
+/// For a front end that keeps running: show the history's problems every
+/// second, on the current tokio runtime, until the task is aborted.
+pub fn watch_history_problems(
+    history: std::sync::Arc<yoi_history::History>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            history_problems(&history);
+        }
+    })
+}

@@ -120,10 +120,14 @@ pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
     // One instance per enabled plugin, started before anything is served.
     let instances = registry.instances().clone();
     rt.block_on(instances.start(Some(history.clone())));
+    let watch = {
+        let _entered = rt.enter();
+        crate::output::watch_history_problems(history.clone())
+    };
     let app = App {
         status,
         registry,
-        history: Some(history),
+        history: Some(history.clone()),
         mcp,
         guard: token.as_ref().map(|t| BearerGuard::new(&t.value)),
     };
@@ -131,6 +135,8 @@ pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
     // Queued events are handled (within the grace period) and every
     // instance is stopped before the process exits.
     rt.block_on(instances.shutdown(GRACE));
+    watch.abort();
+    crate::output::history_problems(&history);
     // Tasks still open after the grace period are dropped here; a blocking
     // task that ignores that cannot hold the exit for long.
     rt.shutdown_timeout(Duration::from_secs(1));

@@ -99,6 +99,9 @@ fn call(ctx: &Context, args: CallArgs) -> anyhow::Result<ExitCode> {
     }
     let session = Session::new(registry, Some(ctx.history()?));
     let outcome = ctx.block_on(session.call(&args.name, input.trim()))?;
+    if let Some(history) = session.history() {
+        output::history_problems(history);
+    }
     let not_registered = matches!(
         &outcome.result,
         Err(e) if e.kind == yoi_runtime::CallErrorKind::NotFound && !e.message.contains("plugin")

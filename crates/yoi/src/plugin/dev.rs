@@ -181,6 +181,9 @@ pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
     };
     let session = Session::new(registry, Some(history));
     let outcome = ctx.block_on(session.call(&tool, input.trim()))?;
+    if let Some(history) = session.history() {
+        crate::output::history_problems(history);
+    }
     crate::tool::print_outcome(&tool, outcome, args.json)
 }
 
