@@ -1,5 +1,7 @@
 //! `yoi serve`: the workspace over HTTP until SIGINT or SIGTERM: MCP
-//! (Streamable HTTP) at `/mcp`, `/status` and `/healthz`.
+//! (Streamable HTTP) at `/mcp`, ingress events at
+//! `/ingress/{plugin}/{ingress}`, `/status` and `/healthz`; every plugin's
+//! instance runs (services, ingress workers, restarts) while it serves.
 //!
 //! Like `yoi mcp`, everything is resolved and every plugin loaded before the
 //! first connection is accepted, so the first call is warm and `/status`
@@ -22,8 +24,9 @@
 //! in flight get [`GRACE`] to finish. Whatever is still open then (an idle
 //! event stream, a call far from its deadline) is dropped, a dropped call
 //! being recorded as cancelled in history, and the process exits 0. A second
-//! signal skips the wait. History is committed per event, so there is nothing
-//! else to flush.
+//! signal skips the wait. Queued ingress events get the same grace, then
+//! each is recorded as handled or not; every event is durable in the
+//! history's log once appended, so there is nothing else to flush.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -47,12 +50,14 @@ use crate::output::hinted;
 Endpoints:
   /mcp      MCP over Streamable HTTP, for clients configured with a URL such as
             http://127.0.0.1:7717/mcp
-  /status   the workspace's plugins, their statuses and tools, as JSON
+  /status   the workspace's plugins, their statuses, tools and live instances, as JSON
   /healthz  {\"ok\": true} while serving
+  /ingress/{plugin}/{ingress}[?kind=KIND]
+            POST one JSON event to a plugin's granted ingress (202 once recorded and queued)
 
 `[serve]` in .yoi/config.toml sets `listen`, `token_file` (a file holding a bearer token that \
-/mcp and /status then require), `allowed_hosts` and `allowed_origins`. Only loopback Host and \
-Origin headers are accepted unless more are allowed there.
+/mcp, /status and /ingress then require), `allowed_hosts` and `allowed_origins`. Only loopback \
+Host and Origin headers are accepted unless more are allowed there.
 
 Serves until SIGINT (Ctrl-C) or SIGTERM, then lets requests in flight finish for up to 5 seconds \
 and exits 0. Every call is recorded in the workspace history (`yoi history`).")]
