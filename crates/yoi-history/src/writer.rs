@@ -10,9 +10,10 @@
 //! until everything this process appended is committed.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use rusqlite::Connection;
 
 use crate::HistoryError;
@@ -96,7 +97,7 @@ pub(crate) struct Problems {
 impl Shared {
     /// Keep a problem for the front end (see [`Problems`]).
     pub(crate) fn warn(&self, message: std::fmt::Arguments<'_>) {
-        let mut p = self.problems.lock().unwrap_or_else(|e| e.into_inner());
+        let mut p = self.problems.lock();
         if p.kept.len() == MAX_PROBLEMS {
             p.kept.pop_front();
             p.dropped += 1;
@@ -107,7 +108,7 @@ impl Shared {
     /// The problems kept since the last call, oldest first, and how many
     /// older ones were dropped.
     pub(crate) fn take_problems(&self) -> (Vec<String>, u64) {
-        let mut p = self.problems.lock().unwrap_or_else(|e| e.into_inner());
+        let mut p = self.problems.lock();
         let dropped = std::mem::take(&mut p.dropped);
         (p.kept.drain(..).collect(), dropped)
     }
@@ -127,11 +128,11 @@ impl Shared {
     }
 
     fn lock_state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock()
     }
 
     pub(crate) fn lock_conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+        self.conn.lock()
     }
 
     pub(crate) fn db_err(&self, source: rusqlite::Error) -> HistoryError {
@@ -145,11 +146,8 @@ impl Shared {
     pub(crate) fn append(&self, e: &Event<'_>) -> Result<i64, HistoryError> {
         let mut state = self.lock_state();
         if state.pending.len() >= MAX_PENDING {
-            let (s, _) = self
-                .committed
-                .wait_timeout_while(state, WAIT, |s| s.pending.len() >= MAX_PENDING)
-                .unwrap_or_else(|e| e.into_inner());
-            state = s;
+            self.committed
+                .wait_while_for(&mut state, |s| s.pending.len() >= MAX_PENDING, WAIT);
             if state.pending.len() >= MAX_PENDING {
                 return Err(HistoryError::Behind {
                     path: self.path.clone(),
@@ -241,10 +239,9 @@ impl Shared {
             state.hurry = true;
             self.work.notify_one();
         }
-        let _ = self
-            .committed
-            .wait_timeout_while(state, WAIT, |s| s.ingested < target)
-            .unwrap_or_else(|e| e.into_inner());
+        self.committed
+            .wait_while_for(&mut state, |s| s.ingested < target, WAIT);
+        drop(state);
         self.sweep();
     }
 
@@ -298,11 +295,7 @@ impl Shared {
         loop {
             let mut state = self.lock_state();
             while state.pending.is_empty() && !state.closing {
-                let (s, timeout) = self
-                    .work
-                    .wait_timeout(state, SWEEP_EVERY)
-                    .unwrap_or_else(|e| e.into_inner());
-                state = s;
+                let timeout = self.work.wait_for(&mut state, SWEEP_EVERY);
                 if timeout.timed_out() && state.pending.is_empty() {
                     drop(state);
                     self.sweep();
@@ -313,13 +306,11 @@ impl Shared {
             if state.pending.is_empty() {
                 return;
             }
-            let (s, _) = self
-                .work
-                .wait_timeout_while(state, BATCH_WINDOW, |s| {
-                    !s.closing && !s.hurry && s.pending.len() < BATCH_BYTES
-                })
-                .unwrap_or_else(|e| e.into_inner());
-            state = s;
+            self.work.wait_while_for(
+                &mut state,
+                |s| !s.closing && !s.hurry && s.pending.len() < BATCH_BYTES,
+                BATCH_WINDOW,
+            );
             state.hurry = false;
             let batch = std::mem::take(&mut state.pending);
             let last_id = state.appended;
@@ -371,11 +362,9 @@ impl Shared {
                         return;
                     }
                     // Retry in a second, or as soon as a reader waits.
-                    let state = self.lock_state();
-                    let _ = self
-                        .work
-                        .wait_timeout_while(state, SWEEP_EVERY, |s| !s.hurry && !s.closing)
-                        .unwrap_or_else(|e| e.into_inner());
+                    let mut state = self.lock_state();
+                    self.work
+                        .wait_while_for(&mut state, |s| !s.hurry && !s.closing, SWEEP_EVERY);
                 }
             }
             if last_sweep.elapsed() >= SWEEP_EVERY * 5 {

@@ -9,9 +9,9 @@
 //! one the ingress declares. Only then is the event recorded and queued
 //! (see [`crate::queue`]).
 
-use std::sync::Mutex;
 use std::time::Instant;
 
+use parking_lot::Mutex;
 use yoi_grants::IngressCheck;
 use yoi_workspace::ResolvedIngress;
 
@@ -89,7 +89,7 @@ impl Ingress {
             }
             crate::sender::verify(check, body, header).map_err(Refusal::Rejected)?;
         }
-        if !self.bucket.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        if !self.bucket.lock().take() {
             return Err(Refusal::Dropped(IngressError::RateLimited));
         }
         if body.len() > MAX_EVENT_BYTES {

@@ -7,8 +7,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
+use parking_lot::Mutex;
 use tokio::sync::mpsc;
 use yoi_grants::HttpsSettings;
 use yoi_runtime::{CallError, CallErrorKind, IngressEvent, LoadOptions, LoadedPlugin, Runtime};

@@ -7,10 +7,11 @@
 //! (`notification` events), `handled`, `ingress-error`, or `not-handled`
 //! when the host stopped first.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use parking_lot::Mutex;
 use tokio::sync::mpsc;
 use yoi_runtime::{IngressEvent, LoadedPlugin};
 
@@ -31,10 +32,7 @@ pub(crate) async fn work(
 ) {
     while let Some(event) = rx.recv().await {
         let (ingress, id) = (event.ingress.clone(), event.id.clone());
-        let past = handle_until
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some_and(|t| Instant::now() >= t);
+        let past = handle_until.lock().is_some_and(|t| Instant::now() >= t);
         if past {
             counters.failed.fetch_add(1, Ordering::Relaxed);
             recorder.record(

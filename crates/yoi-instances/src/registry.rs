@@ -1,9 +1,10 @@
 //! [`PluginInstanceRegistry`]: the one owner of every [`PluginInstance`].
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use parking_lot::Mutex;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use yoi_history::{Event, EventKind, History};
@@ -169,7 +170,7 @@ impl PluginInstanceRegistry {
             }
             if !instance.ingresses.is_empty() {
                 let (tx, rx) = mpsc::channel(QUEUE_LEN);
-                *instance.queue.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
+                *instance.queue.lock() = Some(tx);
                 workers.push(tokio::spawn(crate::queue::work(
                     plugin,
                     rx,
@@ -189,8 +190,8 @@ impl PluginInstanceRegistry {
         });
     }
 
-    fn lock_running(&self) -> std::sync::MutexGuard<'_, Option<Running>> {
-        self.running.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock_running(&self) -> parking_lot::MutexGuard<'_, Option<Running>> {
+        self.running.lock()
     }
 
     /// Check and accept one event; returns its id once it is recorded and
@@ -241,14 +242,9 @@ impl PluginInstanceRegistry {
             }
             Refusal::Closed(e) => e,
         })?;
-        let queue = instance
-            .queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-            .ok_or_else(|| {
-                IngressError::Unavailable(format!("`{reference}` is not accepting events"))
-            })?;
+        let queue = instance.queue.lock().clone().ok_or_else(|| {
+            IngressError::Unavailable(format!("`{reference}` is not accepting events"))
+        })?;
         let permit = queue.try_reserve().map_err(|_| {
             counters.dropped.fetch_add(1, Ordering::Relaxed);
             IngressError::Busy
@@ -305,13 +301,9 @@ impl PluginInstanceRegistry {
     /// stop every instance. Completes within about `bound` plus one call
     /// deadline, plus one per plugin for `stop`.
     pub async fn shutdown(&self, bound: Duration) {
-        *self.handle_until.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + bound);
+        *self.handle_until.lock() = Some(Instant::now() + bound);
         for instance in &self.instances {
-            instance
-                .queue
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
+            instance.queue.lock().take();
         }
         let running = self.lock_running().take();
         if let Some(running) = running {

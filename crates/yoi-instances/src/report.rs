@@ -89,11 +89,7 @@ impl PluginInstance {
                 name: name.clone(),
                 runs: c.runs.load(Ordering::Relaxed),
                 errors: c.errors.load(Ordering::Relaxed),
-                last_error: c
-                    .last_error
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .clone(),
+                last_error: c.last_error.lock().clone(),
             })
             .collect();
         InstanceReport {

@@ -54,10 +54,7 @@ pub(crate) async fn run(
             }
             Err(e) => {
                 counters.errors.fetch_add(1, Ordering::Relaxed);
-                *counters
-                    .last_error
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = Some(e.message.clone());
+                *counters.last_error.lock() = Some(e.message.clone());
                 recorder.record(
                     &name,
                     &id,

@@ -2,9 +2,10 @@
 //! instances. Calls reuse a warm instance when one is idle; an instance that
 //! trapped, timed out or hit a limit is discarded, never reused.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use parking_lot::Mutex;
 use wasmtime::{PoolConcurrencyLimitError, Store, Trap, UpdateDeadline};
 use yoi_host_apis::HostApis;
 use yoi_manifest::Runtime as ManifestRuntime;
@@ -223,7 +224,7 @@ impl LoadedPlugin {
         if self.stateful.is_some() {
             return self.call_stateful(tool, input).await;
         }
-        let warm = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let warm = self.idle.lock().pop();
         self.call_on(warm, tool, input, true).await
     }
 
@@ -290,7 +291,7 @@ impl LoadedPlugin {
                 warm.store.data_mut().deadline = None;
                 let diagnostics = warm.store.data_mut().take_diagnostics();
                 if keep {
-                    let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut idle = self.idle.lock();
                     if idle.len() < MAX_IDLE {
                         idle.push(warm);
                     }
@@ -365,7 +366,7 @@ impl LoadedPlugin {
         if let Err((e, _)) = &result
             && e.downcast_ref::<PoolConcurrencyLimitError>().is_some()
         {
-            let idle = std::mem::take(&mut *self.idle.lock().unwrap_or_else(|e| e.into_inner()));
+            let idle = std::mem::take(&mut *self.idle.lock());
             if !idle.is_empty() {
                 drop((idle, result));
                 return self.instantiate_once(deadline).await;

@@ -14,9 +14,9 @@
 //! the call deadline plus a small grace: a plugin that hangs in `stop` is
 //! dropped.
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use parking_lot::Mutex;
 use serde::Serialize;
 
 use crate::component::ComponentInstance;
@@ -153,8 +153,8 @@ impl Stateful {
         }
     }
 
-    fn life(&self) -> std::sync::MutexGuard<'_, Life> {
-        self.life.lock().unwrap_or_else(|e| e.into_inner())
+    fn life(&self) -> parking_lot::MutexGuard<'_, Life> {
+        self.life.lock()
     }
 }
 

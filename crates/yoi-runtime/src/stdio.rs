@@ -6,10 +6,11 @@
 //! own stdout (which may be an MCP stdio stream).
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
+use parking_lot::Mutex;
 use tokio::io::AsyncWrite;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
@@ -48,7 +49,7 @@ impl BoundedPipe {
     }
 
     fn write(&self, data: &[u8]) {
-        let mut b = self.shared.buffer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut b = self.shared.buffer.lock();
         let room = self.capacity.saturating_sub(b.bytes.len());
         let kept = room.min(data.len());
         b.bytes.extend_from_slice(&data[..kept]);
@@ -61,7 +62,7 @@ impl BoundedPipe {
         if !self.shared.written.swap(false, Ordering::Acquire) {
             return (String::new(), 0);
         }
-        let mut b = self.shared.buffer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut b = self.shared.buffer.lock();
         let bytes = std::mem::take(&mut b.bytes);
         let dropped = std::mem::take(&mut b.dropped);
         let text = String::from_utf8(bytes)

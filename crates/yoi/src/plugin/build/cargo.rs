@@ -10,11 +10,12 @@ use std::collections::VecDeque;
 use std::io::{BufRead as _, BufReader, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use parking_lot::Mutex;
 
 use super::TARGET;
 use crate::output::hinted;
@@ -114,10 +115,7 @@ pub(super) fn build(dir: &Path, cargo_toml: &Path, id: &str) -> anyhow::Result<O
             .iter()
             .any(|verb| word.starts_with(verb))
             {
-                status_line
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .current = yoi_manifest::bounded(word, 60);
+                status_line.lock().current = yoi_manifest::bounded(word, 60);
             }
             kept.push(line);
         }
@@ -135,11 +133,7 @@ pub(super) fn build(dir: &Path, cargo_toml: &Path, id: &str) -> anyhow::Result<O
         if message["reason"] != "compiler-artifact" {
             continue;
         }
-        progress
-            .state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .compiled += 1;
+        progress.state.lock().compiled += 1;
         let ours = message["manifest_path"]
             .as_str()
             .and_then(|p| std::fs::canonicalize(p).ok())
@@ -270,7 +264,7 @@ impl Progress {
                 let mut tick = 0usize;
                 while !stop.load(Ordering::Relaxed) {
                     let line = {
-                        let s = state.lock().unwrap_or_else(|e| e.into_inner());
+                        let s = state.lock();
                         format!(
                             "{} building {id} for {TARGET}: {} crates done, {}s  {}",
                             SPIN[tick % SPIN.len()],
