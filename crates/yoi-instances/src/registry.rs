@@ -21,6 +21,7 @@ use crate::{IngressError, PluginInstance};
 pub struct LoadFailure {
     /// The plugin's source-qualified id.
     pub plugin: String,
+    /// Why loading failed.
     pub message: String,
 }
 
