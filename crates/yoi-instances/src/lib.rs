@@ -18,6 +18,8 @@
 //! ([`yoi_workspace::ResolvedPlugin::allows`]); nothing here re-reads the
 //! package or the enablement.
 
+#![warn(missing_docs)]
+
 mod error;
 mod ingress;
 mod instance;

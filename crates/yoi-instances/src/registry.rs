@@ -22,6 +22,7 @@ use crate::{IngressError, PluginInstance};
 pub struct LoadFailure {
     /// The plugin's source-qualified id.
     pub plugin: String,
+    /// Why loading failed.
     pub message: String,
 }
 

@@ -10,12 +10,16 @@ use crate::PluginInstance;
 /// The live state of one plugin.
 #[derive(Debug, Clone, Serialize)]
 pub struct InstanceReport {
+    /// The plugin's source-qualified id.
     pub plugin: String,
     /// `instance` for the stateful world, `stateless` for tool-world and
     /// legacy plugins, `unavailable` when its code could not be loaded.
     pub kind: &'static str,
+    /// The instance's state, call and restart counts, flattened into the
+    /// report.
     #[serde(flatten)]
     pub lifecycle: Lifecycle,
+    /// What became of its ingress events.
     pub events: EventCounters,
     /// Granted services and how their steps went.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -28,9 +32,13 @@ pub struct InstanceReport {
 /// How one granted service's steps went.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceReport {
+    /// The service's name as declared in the manifest.
     pub name: String,
+    /// Steps run so far.
     pub runs: u64,
+    /// Steps that ended in an error.
     pub errors: u64,
+    /// The most recent step error, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
 }
@@ -38,12 +46,16 @@ pub struct ServiceReport {
 /// What became of one plugin's ingress events.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventCounters {
+    /// Queued for delivery.
     pub accepted: u64,
     /// Refused because the queue was full or the rate was exceeded.
     pub dropped: u64,
     /// Refused as invalid (schema, kind, size, sender).
     pub rejected: u64,
+    /// Delivered, and the plugin handled them.
     pub handled: u64,
+    /// Not handled: the plugin returned an error, or the host stopped before
+    /// delivering them.
     pub failed: u64,
 }
 

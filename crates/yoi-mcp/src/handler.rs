@@ -68,6 +68,7 @@ impl YoiMcp {
         YoiMcp { session, tools }
     }
 
+    /// The session every `tools/call` goes through.
     pub fn session(&self) -> &Session {
         &self.session
     }

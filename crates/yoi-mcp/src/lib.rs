@@ -18,6 +18,8 @@
 //! no handshake) and, through `initialize`, `2025-11-25`, `2025-06-18`,
 //! `2025-03-26` and `2024-11-05`.
 
+#![warn(missing_docs)]
+
 mod convert;
 mod handler;
 mod http;

@@ -35,10 +35,13 @@ const MAX_NAME_BYTES: usize = 300;
 /// `[serve]`, validated.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ServeConfig {
+    /// The address to listen on; `None` means [`DEFAULT_LISTEN`].
     pub listen: Option<SocketAddr>,
     /// Absolute: a relative `token_file` is taken relative to the workspace.
     pub token_file: Option<PathBuf>,
+    /// `Host` values `/mcp` accepts besides loopback.
     pub allowed_hosts: Vec<String>,
+    /// Browser `Origin`s `/mcp` accepts besides loopback.
     pub allowed_origins: Vec<String>,
 }
 
@@ -144,6 +147,7 @@ fn name_problem(key: &str, entry: &str) -> Option<&'static str> {
 
 /// The bearer token read from `token_file`, with warnings about how it is kept.
 pub struct Token {
+    /// The token itself, trimmed; `Debug` never shows it.
     pub value: String,
     /// Said to the user, not fatal (e.g. a file other users can read).
     pub warnings: Vec<String>,

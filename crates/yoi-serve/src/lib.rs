@@ -13,6 +13,8 @@
 //! The binary keeps its arguments, the signals and every line it prints;
 //! nothing here prints.
 
+#![warn(missing_docs)]
+
 mod auth;
 mod config;
 mod error;

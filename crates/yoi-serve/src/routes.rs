@@ -38,8 +38,13 @@ use yoi_tools::{Session, ToolRegistry};
 use crate::BearerGuard;
 use crate::status::StatusReport;
 
+/// Liveness: answers while the server runs, unguarded.
 pub const HEALTH_PATH: &str = "/healthz";
+/// The [`StatusReport`] with live instance state, behind the bearer guard
+/// when there is one.
 pub const STATUS_PATH: &str = "/status";
+/// Where an ingress event is posted (`POST`, guarded like `/status`): the
+/// plugin reference, then the ingress name.
 pub const INGRESS_PATH: &str = "/ingress/{plugin}/{ingress}";
 
 /// Everything the routes serve from; [`App::router`] makes the router.

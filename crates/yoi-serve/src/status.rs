@@ -39,7 +39,9 @@ use yoi_workspace::{Plan, PluginReport, Status};
 /// The whole `/status` document.
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusReport {
+    /// The workspace directory served.
     pub workspace: String,
+    /// Every plugin the plan reports on, enabled or not.
     pub plugins: Vec<PluginStatus>,
     /// Registered tools, built-in ones included.
     pub tools: usize,
@@ -52,11 +54,16 @@ pub struct StatusReport {
 pub struct PluginStatus {
     /// The source-qualified reference, e.g. `project:echo`.
     pub plugin: String,
+    /// The plan's status, lowered when tools are lost at registration or
+    /// the code cannot be loaded.
     pub status: Status,
+    /// The package version, when a package was found.
     pub version: Option<String>,
+    /// The package digest, when a package was found.
     pub digest: Option<String>,
     /// Names of the plugin's tools in the registry, sorted.
     pub tools: Vec<String>,
+    /// What resolving and serving found wrong with this plugin.
     pub diagnostics: Vec<PluginDiagnostic>,
     /// The live state of the plugin's instance, for plugins that have one
     /// (enabled and resolved); absent from the report built at start.
@@ -67,7 +74,9 @@ pub struct PluginStatus {
 /// A problem with one plugin, and where it was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PluginDiagnostic {
+    /// Which check found it.
     pub kind: DiagnosticKind,
+    /// The problem, ready to show.
     pub message: String,
 }
 
@@ -75,7 +84,9 @@ pub struct PluginDiagnostic {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum DiagnosticKind {
+    /// Found while resolving the plan, as `yoi plugin show` reports it.
     Resolve(yoi_workspace::DiagnosticKind),
+    /// Found only when serving.
     Serve(ServeDiagnosticKind),
 }
 

@@ -6,6 +6,8 @@
 //! Missing fixtures or a missing interpreter fail the test with what to run;
 //! nothing here lets a test skip itself.
 
+#![warn(missing_docs)]
+
 mod fixtures;
 mod manifest;
 mod python;

@@ -57,11 +57,13 @@ impl TestManifest {
         self
     }
 
+    /// The package version (default: `0.1.0`).
     pub fn version(mut self, version: &str) -> Self {
         self.version = version.to_owned();
         self
     }
 
+    /// The package description (default: `A test fixture.`).
     pub fn description(mut self, description: &str) -> Self {
         self.description = description.to_owned();
         self

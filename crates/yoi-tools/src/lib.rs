@@ -8,6 +8,8 @@
 //! output schema, and records the result or error. A refusal is recorded
 //! like any other outcome. Nothing reaches a caller any other way.
 
+#![warn(missing_docs)]
+
 mod builtin;
 mod registry;
 mod session;

@@ -24,23 +24,35 @@ use crate::builtin::{self, Builtin};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Origin {
+    /// A tool of an enabled plugin; calls run on that plugin's instance.
     Plugin {
+        /// The plugin's source-qualified id.
         #[serde(rename = "ref")]
         reference: String,
+        /// The digest of the package the tool was registered from.
         digest: String,
+        /// The package version from its manifest.
         version: String,
     },
+    /// A tool the host itself provides; its name can never be claimed by a
+    /// plugin.
     Builtin,
 }
 
 /// What a model or a person sees of a tool.
 #[derive(Debug, Clone, Serialize)]
 pub struct ToolInfo {
+    /// The model-visible name, unique across the registry.
     pub name: String,
+    /// What the tool does, as shown to the model.
     pub description: String,
+    /// JSON Schema every call's input is checked against before the plugin
+    /// runs.
     pub input_schema: serde_json::Value,
+    /// JSON Schema the output is checked against, when the tool declares one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<serde_json::Value>,
+    /// Where the tool comes from.
     pub origin: Origin,
 }
 
@@ -55,7 +67,9 @@ pub(crate) enum Target {
 pub struct RegistryDiagnostic {
     /// The plugin's source-qualified id.
     pub plugin: String,
+    /// The tool's name as the plugin declares it.
     pub tool: String,
+    /// Why it was not registered.
     pub message: String,
 }
 
@@ -216,6 +230,7 @@ impl ToolRegistry {
         self.entries.values().map(|e| &e.info)
     }
 
+    /// The tool registered as `name`, if any.
     pub fn tool(&self, name: &str) -> Option<&ToolInfo> {
         self.entries.get(name).map(|e| &e.info)
     }
@@ -225,6 +240,8 @@ impl ToolRegistry {
         &self.diagnostics
     }
 
+    /// The runtime plugin tools run on; `None` when the registry was built
+    /// only for listing.
     pub fn runtime(&self) -> Option<&Runtime> {
         self.runtime.as_ref()
     }

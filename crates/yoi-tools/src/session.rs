@@ -23,7 +23,9 @@ const MAX_SCHEMA_ERRORS: usize = 5;
 pub struct CallOutcome {
     /// Id of the `tool_call` history event, if history is on.
     pub call_id: Option<i64>,
+    /// The tool's output, or why the call was refused or failed.
     pub result: Result<ToolOutput, CallError>,
+    /// Wall-clock time of the call, from the lookup to its outcome.
     pub duration: Duration,
 }
 
@@ -36,6 +38,8 @@ pub struct Session {
 }
 
 impl Session {
+    /// A session with a fresh id over `registry`; `history: None` records
+    /// nothing.
     pub fn new(registry: Arc<ToolRegistry>, history: Option<Arc<History>>) -> Session {
         Session {
             id: yoi_history::new_session_id().into(),
@@ -44,14 +48,17 @@ impl Session {
         }
     }
 
+    /// The session id every event it records carries.
     pub fn id(&self) -> &str {
         &self.id
     }
 
+    /// The registry this session calls into.
     pub fn registry(&self) -> &ToolRegistry {
         &self.registry
     }
 
+    /// The history calls are recorded in, if any.
     pub fn history(&self) -> Option<&History> {
         self.history.as_deref()
     }
