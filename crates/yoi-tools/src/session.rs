@@ -1,10 +1,13 @@
 //! Sessions: the one path every tool call takes.
 //!
-//! Order of checks, each before any plugin code runs: the tool is registered;
-//! the input is within the size bound, is JSON, and satisfies the tool's
-//! input schema; the grant still allows the tool (checked again here, not
-//! only at registration). Then the call is recorded, run, its output checked
-//! against the declared output schema, and the outcome recorded.
+//! Order: the call is recorded first (`tool_call`), so that every refusal
+//! is in history too. Then, each before any plugin code runs: the tool is
+//! registered; the input is within the size bound, is JSON, and satisfies
+//! the tool's input schema; the grant still allows the tool
+//! ([`yoi_workspace::ResolvedPlugin::allows`], asked again here, not only at
+//! registration). Then the plugin's instance runs it, its output is checked
+//! against the declared output schema, and the outcome is recorded
+//! (`tool_result` or `tool_error`; `cancelled` if the call is dropped).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
