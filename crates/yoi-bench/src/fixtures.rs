@@ -1,7 +1,7 @@
 //! Shared set-up: fixtures, a workspace with `echo` enabled, sessions, and
 //! the native baseline doing the same work as the echo guest.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -10,22 +10,8 @@ use yoi_package::Package;
 use yoi_runtime::{Limits, Runtime, RuntimeConfig};
 use yoi_tools::{Session, ToolRegistry};
 
-/// Where the packed example plugins are: `$YOI_TEST_PLUGINS`, else
-/// `target/yoi-plugins` (what `cargo xtask examples` writes).
-pub fn plugins_dir() -> PathBuf {
-    std::env::var_os("YOI_TEST_PLUGINS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/yoi-plugins")
-        })
-}
-
-/// The packed example plugin `id`.
-pub fn fixture(id: &str) -> Package {
-    let path = plugins_dir().join(format!("{id}.yoi-plugin"));
-    Package::from_archive_file(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}; run `cargo xtask examples`", path.display()))
-}
+/// The packed example plugins, found as every test suite finds them.
+pub use yoi_test_support::{fixture, plugins_dir};
 
 /// An echo input of about `bytes` bytes: `{"text": "xxx..."}`.
 pub fn echo_input(bytes: usize) -> String {
