@@ -32,12 +32,12 @@ pub enum DiagnosticKind {
 pub struct Diagnostic {
     /// What the problem is about.
     pub kind: DiagnosticKind,
-    /// What is wrong, at most [`MAX_DIAGNOSTIC_BYTES`].
+    /// What is wrong, bounded in size.
     pub message: String,
 }
 
 impl Diagnostic {
-    /// A diagnostic of `kind`, its message cut to [`MAX_DIAGNOSTIC_BYTES`].
+    /// A diagnostic of `kind`, its message cut to its bound on a char boundary.
     pub fn new(kind: DiagnosticKind, message: impl AsRef<str>) -> Self {
         Diagnostic {
             kind,
