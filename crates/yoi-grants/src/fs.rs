@@ -13,8 +13,10 @@ use crate::GrantError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FsGrant {
+    /// The absolute directory the grant is confined to.
     #[schemars(description = "An absolute directory; plugins reach only what is beneath it.")]
     pub root: PathBuf,
+    /// The operations allowed beneath `root`; anything else is denied.
     #[schemars(description = "Operations allowed beneath `root`.")]
     pub ops: Vec<FsOp>,
 }
@@ -48,6 +50,7 @@ pub enum FsOp {
 }
 
 impl FsOp {
+    /// Every operation, in the order messages list them.
     pub const ALL: [FsOp; 5] = [
         FsOp::Read,
         FsOp::List,
@@ -56,6 +59,7 @@ impl FsOp {
         FsOp::Remove,
     ];
 
+    /// The operation's name, as config and the command line spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             FsOp::Read => "read",
@@ -66,6 +70,7 @@ impl FsOp {
         }
     }
 
+    /// Parse an operation name; anything but the five names is an error.
     pub fn parse(text: &str) -> Result<FsOp, GrantError> {
         FsOp::ALL
             .into_iter()
@@ -86,6 +91,7 @@ impl fmt::Display for FsOp {
 }
 
 impl FsGrant {
+    /// Check that the root is absolute and at least one operation is named.
     pub fn validate(&self) -> Result<(), GrantError> {
         if !self.root.is_absolute() {
             return Err(GrantError::invalid(format!(

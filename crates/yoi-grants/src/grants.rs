@@ -16,19 +16,23 @@ pub struct Grants {
     /// Tool names, or `["*"]` for every tool the manifest requests.
     #[serde(default, skip_serializing_if = "NameGrant::is_empty")]
     pub tools: NameGrant,
+    /// Service names, or `["*"]` for every service the manifest requests.
     #[serde(default, skip_serializing_if = "NameGrant::is_empty")]
     #[schemars(
         description = "Service names, or `[\"*\"]` for every service the manifest requests."
     )]
     pub services: NameGrant,
+    /// Ingress names, or `["*"]` for every ingress the manifest requests.
     #[serde(default, skip_serializing_if = "NameGrant::is_empty")]
     #[schemars(
         description = "Ingress names, or `[\"*\"]` for every ingress the manifest requests."
     )]
     pub ingresses: NameGrant,
+    /// Outbound HTTP(S) allowed, one URL prefix and its methods each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(description = "Outbound HTTP(S) allowed, one URL prefix and its methods each.")]
     pub https: Vec<HttpsGrant>,
+    /// File access allowed, one absolute root and its operations each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(description = "File access allowed, one absolute root and its operations each.")]
     pub fs: Vec<FsGrant>,
@@ -40,14 +44,17 @@ pub struct Grants {
 pub struct NameGrant(pub Vec<String>);
 
 impl NameGrant {
+    /// The grant of every name the manifest requests (`["*"]`).
     pub fn all() -> Self {
         NameGrant(vec!["*".into()])
     }
 
+    /// Whether `name` is granted, by name or by `*`.
     pub fn allows(&self, name: &str) -> bool {
         self.0.iter().any(|n| n == "*" || n == name)
     }
 
+    /// Whether nothing is granted.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

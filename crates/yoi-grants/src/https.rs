@@ -19,10 +19,12 @@ use crate::{GrantError, SecretHeader};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HttpsGrant {
+    /// The URL prefix requests must fall under.
     #[schemars(
         description = "Scheme, host, port and path prefix, e.g. `https://api.example.com/v1/`."
     )]
     pub url: String,
+    /// The methods allowed, upper case, each one of [`HTTP_METHODS`].
     #[schemars(description = "HTTP methods allowed, e.g. `[\"GET\", \"POST\"]`.")]
     pub methods: Vec<String>,
     /// Credential headers the host attaches to requests this grant allows.
@@ -33,10 +35,15 @@ pub struct HttpsGrant {
 /// An [`HttpsGrant`] parsed into its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpsTarget {
+    /// `https`, or `http` when written out.
     pub scheme: String,
+    /// The host, lower case.
     pub host: String,
+    /// The port, explicit or the scheme's default.
     pub port: u16,
+    /// The path every allowed request's path starts with.
     pub path_prefix: String,
+    /// The methods allowed, each one of [`HTTP_METHODS`].
     pub methods: Vec<String>,
 }
 

@@ -49,9 +49,19 @@ pub struct IngressAuth {
 #[derive(Clone, PartialEq, Eq)]
 pub enum IngressCheck {
     /// `header` carries `sha256=<hex of HMAC-SHA256(secret, body)>`.
-    HmacSha256 { header: String, secret: Vec<u8> },
+    HmacSha256 {
+        /// The header that carries the signature.
+        header: String,
+        /// The shared secret, as read from its file.
+        secret: Vec<u8>,
+    },
     /// `header` carries the token itself.
-    Token { header: String, token: Vec<u8> },
+    Token {
+        /// The header that carries the token.
+        header: String,
+        /// The expected token, as read from its file.
+        token: Vec<u8>,
+    },
 }
 
 impl std::fmt::Debug for IngressCheck {

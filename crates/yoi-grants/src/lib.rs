@@ -16,6 +16,8 @@
 //! - Every file read here is bounded by what is read, not by what metadata
 //!   says ([`read_bounded`]).
 
+#![warn(missing_docs)]
+
 mod error;
 mod file;
 mod fs;

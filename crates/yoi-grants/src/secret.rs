@@ -26,6 +26,7 @@ use crate::GrantError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecretHeader {
+    /// The header the host sets; the plugin may not set it itself.
     #[schemars(description = "The header the host sets, e.g. `Authorization`.")]
     pub header: String,
     /// Absolute path of a file holding the header value (one line).

@@ -12,11 +12,21 @@ use std::path::PathBuf;
 pub enum PolicyError {
     /// An https grant does not parse into a usable target.
     #[error("https grant `{url}` is not usable: {message}")]
-    BadHttpsGrant { url: String, message: String },
+    BadHttpsGrant {
+        /// The grant's URL, as configured.
+        url: String,
+        /// Why it is not usable.
+        message: String,
+    },
 
     /// An extra trust root is not a PEM certificate rustls accepts.
     #[error("extra root certificate #{index} is not usable: {message}")]
-    BadRootCertificate { index: usize, message: String },
+    BadRootCertificate {
+        /// Its position among the extra roots, from 0.
+        index: usize,
+        /// Why it is not usable.
+        message: String,
+    },
 
     /// No trust roots at all: every https request would fail.
     #[error("no tls trust roots: enable the built-in roots or pass `extra_roots_pem`")]
@@ -24,23 +34,35 @@ pub enum PolicyError {
 
     /// The TLS client configuration was refused by rustls.
     #[error("tls configuration failed: {message}")]
-    Tls { message: String },
+    Tls {
+        /// rustls's reason.
+        message: String,
+    },
 
     /// A configured secret header has a bad name or value.
     #[error("secret header `{name}` for https grant #{grant} is not valid: {message}")]
     BadSecret {
+        /// The https grant's position in the grants, from 0.
         grant: usize,
+        /// The header name.
         name: String,
+        /// What is wrong with it.
         message: String,
     },
 
     /// An fs grant is malformed (relative root, no operations).
     #[error("fs grant for `{}` is not valid: {message}", root.display())]
-    BadFsGrant { root: PathBuf, message: String },
+    BadFsGrant {
+        /// The grant's root, as configured.
+        root: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
 
     /// A grant, or a secret or trust root file it names, is not usable.
     #[error(transparent)]
     Grant {
+        /// The grant error.
         #[from]
         source: yoi_grants::GrantError,
     },
@@ -48,7 +70,9 @@ pub enum PolicyError {
     /// A granted fs root could not be opened as a directory.
     #[error("cannot open fs root `{}`: {source}", root.display())]
     OpenRoot {
+        /// The granted root.
         root: PathBuf,
+        /// Why it could not be opened.
         #[source]
         source: io::Error,
     },

@@ -35,8 +35,11 @@ use path::RelPath;
 /// Defaults: 16 MiB per read or write, 10 000 entries per listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FsLimits {
+    /// Largest file a read returns.
     pub max_read_bytes: u64,
+    /// Largest file a write accepts.
     pub max_write_bytes: u64,
+    /// Most entries one listing returns.
     pub max_list_entries: usize,
 }
 
@@ -54,7 +57,9 @@ impl Default for FsLimits {
 /// directory's final component, never its host path) and the granted ops.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RootInfo {
+    /// The root directory's final component.
     pub name: String,
+    /// The operations granted beneath it.
     pub ops: Vec<FsOp>,
 }
 
@@ -63,6 +68,7 @@ pub struct RootInfo {
 pub struct DirEntry {
     /// The entry's name; a name that is not UTF-8 is shown lossily.
     pub name: String,
+    /// What kind of entry it is.
     pub kind: EntryKind,
     /// Size in bytes for files, 0 otherwise.
     pub size: u64,
@@ -71,9 +77,13 @@ pub struct DirEntry {
 /// The kind of a directory entry, as stored (symlinks are not followed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
+    /// A regular file.
     File,
+    /// A directory.
     Dir,
+    /// A symbolic link, not followed.
     Symlink,
+    /// Anything else (device, socket, pipe).
     Other,
 }
 

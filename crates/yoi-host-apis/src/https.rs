@@ -51,24 +51,33 @@ use matching::Grant;
 /// One header. Names compare case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
+    /// The header name.
     pub name: String,
+    /// The header value.
     pub value: String,
 }
 
 /// A request as a plugin sends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
+    /// The HTTP method; a grant must name it.
     pub method: String,
+    /// The absolute URL; a grant must cover it.
     pub url: String,
+    /// Headers the plugin sets; credential headers are refused.
     pub headers: Vec<Header>,
+    /// The request body, at most `max_request_bytes`.
     pub body: Option<Vec<u8>>,
 }
 
 /// The final response, after any redirects the grants allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
+    /// The HTTP status code.
     pub status: u16,
+    /// The response headers.
     pub headers: Vec<Header>,
+    /// The response body, at most `max_response_bytes`.
     pub body: Vec<u8>,
 }
 
@@ -91,11 +100,17 @@ pub struct HttpsOptions {
     /// Header names that count as credentials besides `Authorization`,
     /// `Proxy-Authorization` and `Cookie`: plugins may not set them.
     pub secret_headers: Vec<String>,
+    /// Largest request body a plugin may send.
     pub max_request_bytes: usize,
+    /// Largest response body read; a longer one is an error.
     pub max_response_bytes: usize,
+    /// Most headers in a request or a response.
     pub max_headers: usize,
+    /// Largest total size of a request's or a response's headers.
     pub max_header_bytes: usize,
+    /// Most redirects followed, each checked against the grants.
     pub max_redirects: usize,
+    /// One deadline for the whole exchange, redirects and body included.
     pub request_timeout: Duration,
 }
 

@@ -22,6 +22,8 @@
 //! runtime's linker glue converts between the WIT types and the types here.
 //! The error enums mirror the WIT `error` variants one to one.
 
+#![warn(missing_docs)]
+
 pub mod fs;
 pub mod https;
 

@@ -22,9 +22,11 @@ use crate::https::{HttpsOptions, HttpsPolicy, Secrets};
 /// `None` means "not granted", and every call to that API is denied.
 #[derive(Debug, Default)]
 pub struct HostApis {
+    /// The `https` policy, if granted.
     pub https: Option<HttpsPolicy>,
     /// Credentials attached to requests that `https` grants allow.
     pub secrets: Secrets,
+    /// The `fs` policy, if granted.
     pub fs: Option<FsPolicy>,
 }
 

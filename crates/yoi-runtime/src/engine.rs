@@ -50,6 +50,7 @@ pub struct RuntimeConfig {
     /// Root of the digest-keyed cache (`$XDG_CACHE_HOME/yoi`): materialized
     /// packages under `packages/`, compiled artifacts under `compiled/`.
     pub cache_root: PathBuf,
+    /// The limits every call runs under.
     pub limits: Limits,
 }
 
@@ -92,6 +93,8 @@ impl Drop for Inner {
 }
 
 impl Runtime {
+    /// Build the engine and its linkers, and start the epoch ticker that
+    /// enforces call deadlines.
     pub fn new(config: RuntimeConfig) -> Result<Runtime, RuntimeError> {
         let engine_err = |e: wasmtime::Error| RuntimeError::Engine {
             message: format!("{e:#}"),
@@ -133,14 +136,17 @@ impl Runtime {
         })
     }
 
+    /// The shared wasmtime engine.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
     }
 
+    /// The limits every call runs under.
     pub fn limits(&self) -> &Limits {
         &self.inner.limits
     }
 
+    /// The root of the digest-keyed cache.
     pub fn cache_root(&self) -> &std::path::Path {
         &self.inner.cache_root
     }

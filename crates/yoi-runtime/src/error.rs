@@ -9,41 +9,84 @@ use crate::output::CallDiagnostics;
 /// Why a plugin could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
+    /// The engine or its linkers could not be built.
     #[error("cannot create the wasmtime engine: {message}")]
-    Engine { message: String },
+    Engine {
+        /// wasmtime's reason.
+        message: String,
+    },
+    /// The package could not be materialized into the cache.
     #[error("`{plugin}`: {source}")]
     Package {
+        /// The plugin's label, as given to [`Runtime::load`](crate::Runtime::load).
         plugin: String,
+        /// The package error.
         source: yoi_package::PackageError,
     },
+    /// The artifact is not the binary kind the manifest's runtime names.
     #[error("`{plugin}`: the manifest says {expected} but the artifact is a {found}")]
     KindMismatch {
+        /// The plugin's label, as given to [`Runtime::load`](crate::Runtime::load).
         plugin: String,
+        /// The kind the manifest names.
         expected: &'static str,
+        /// The kind the artifact is.
         found: &'static str,
     },
+    /// wasmtime could not compile the artifact.
     #[error("`{plugin}`: cannot compile the artifact: {message}")]
-    Compile { plugin: String, message: String },
+    Compile {
+        /// The plugin's label, as given to [`Runtime::load`](crate::Runtime::load).
+        plugin: String,
+        /// wasmtime's reason, bounded.
+        message: String,
+    },
+    /// The artifact imports something outside the linked set.
     #[error(
         "`{plugin}`: imports `{import}`, which yoi does not provide; a plugin may import only WASI p2 and yoi host interfaces"
     )]
-    UnsupportedImport { plugin: String, import: String },
+    UnsupportedImport {
+        /// The plugin's label, as given to [`Runtime::load`](crate::Runtime::load).
+        plugin: String,
+        /// The import's name.
+        import: String,
+    },
+    /// The component imports a host API its manifest does not request.
     #[error(
         "`{plugin}`: the component imports the `{api}` host API, but its manifest does not request it in `permissions.host_apis`"
     )]
-    HostApiNotRequested { plugin: String, api: &'static str },
+    HostApiNotRequested {
+        /// The plugin's label, as given to [`Runtime::load`](crate::Runtime::load).
+        plugin: String,
+        /// The host API's name.
+        api: &'static str,
+    },
+    /// The component does not export what its manifest's world requires.
     #[error("`{plugin}`: the component does not implement `{world}`: {message}")]
     WrongWorld {
+        /// The plugin's label, as given to [`Runtime::load`](crate::Runtime::load).
         plugin: String,
+        /// The world the manifest names.
         world: &'static str,
+        /// What is missing or mistyped.
         message: String,
     },
+    /// The core module breaks the legacy ABI.
     #[error("`{plugin}`: the module does not follow `yoi-plugin-wasm-1`: {message}")]
-    BadLegacyModule { plugin: String, message: String },
+    BadLegacyModule {
+        /// The plugin's label, as given to [`Runtime::load`](crate::Runtime::load).
+        plugin: String,
+        /// What it breaks.
+        message: String,
+    },
+    /// The compiled cache could not be used.
     #[error("`{plugin}`: cannot use the compiled cache at `{path}`: {message}")]
     Cache {
+        /// The plugin's label, as given to [`Runtime::load`](crate::Runtime::load).
         plugin: String,
+        /// The cache entry.
         path: std::path::PathBuf,
+        /// Why it could not be used.
         message: String,
     },
 }
@@ -90,6 +133,7 @@ impl CallErrorKind {
         )
     }
 
+    /// The kind's name, as JSON output spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             CallErrorKind::InvalidInput => "invalid-input",
@@ -112,13 +156,17 @@ impl CallErrorKind {
 #[derive(Debug, Clone, Serialize, thiserror::Error)]
 #[error("{}: {message}", kind.as_str())]
 pub struct CallError {
+    /// What stopped the call.
     pub kind: CallErrorKind,
+    /// What went wrong, at most 4 KiB.
     pub message: String,
+    /// What the guest printed during the call.
     #[serde(skip_serializing_if = "CallDiagnostics::is_empty")]
     pub diagnostics: CallDiagnostics,
 }
 
 impl CallError {
+    /// An error of `kind` with `message` bounded and no diagnostics.
     pub fn new(kind: CallErrorKind, message: impl AsRef<str>) -> Self {
         CallError {
             kind,

@@ -19,6 +19,8 @@
 //!   package digest and engine compatibility hash, checksummed, and loaded
 //!   only from the digest-keyed materialized cache.
 
+#![warn(missing_docs)]
+
 mod cache;
 mod component;
 mod engine;

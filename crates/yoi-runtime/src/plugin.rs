@@ -208,6 +208,7 @@ impl Runtime {
 }
 
 impl LoadedPlugin {
+    /// The name the plugin was loaded under, as its errors show it.
     pub fn label(&self) -> &str {
         &self.label
     }

@@ -40,14 +40,21 @@ const MAX_DIAGNOSTICS: usize = 16;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum InstanceState {
+    /// `start` is running.
     Starting,
+    /// Started; calls and events go to the instance.
     Running,
+    /// `stop` is running.
     Stopping,
+    /// Not started yet, or stopped.
     Stopped,
+    /// Discarded after an error, trap or limit hit; started again on the
+    /// next use once its backoff has passed.
     Failed,
 }
 
 impl InstanceState {
+    /// The state's name, as the host reports it.
     pub fn as_str(self) -> &'static str {
         match self {
             InstanceState::Starting => "starting",
@@ -62,6 +69,7 @@ impl InstanceState {
 /// The lifecycle of a plugin's instance, as the host reports it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Lifecycle {
+    /// The current state.
     pub state: InstanceState,
     /// Tool calls and ingress events handled.
     pub calls: u64,
@@ -80,13 +88,16 @@ pub struct Lifecycle {
 /// for a model's context.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Notice {
+    /// What kind of notice, as the plugin names it; bounded.
     pub kind: String,
+    /// The notice's data: its JSON, or its text as a string when it is not JSON.
     pub data: serde_json::Value,
 }
 
 /// What one service step produced.
 #[derive(Debug, Clone)]
 pub struct ServiceStep {
+    /// What the step emitted, bounded in number.
     pub notices: Vec<Notice>,
     /// When to run the next step, clamped to [`SERVICE_MIN_DELAY`] ..
     /// [`SERVICE_MAX_DELAY`].
@@ -111,8 +122,11 @@ fn notices(list: Vec<wit_ingress::Notice>) -> Vec<Notice> {
 /// An event for [`LoadedPlugin::handle_event`], already validated.
 #[derive(Debug, Clone)]
 pub struct IngressEvent {
+    /// The ingress's name as declared in `plugin.toml`.
     pub ingress: String,
+    /// One of the ingress's declared event kinds.
     pub kind: String,
+    /// The host's id for the event, as recorded in history.
     pub id: String,
     /// JSON text.
     pub payload: String,

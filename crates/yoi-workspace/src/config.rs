@@ -43,6 +43,7 @@ const TOP_LEVEL_KEYS: [&str; 4] = ["plugins", "limits", "serve", "https"];
 /// The parsed enablement file.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
+    /// The file this was read from, or would be when it does not exist.
     pub path: PathBuf,
     /// Every entry under `[plugins]`, keyed by its text as written. An entry
     /// that does not parse is kept as an error so it can be reported.
@@ -68,6 +69,7 @@ pub struct Enablement {
     /// The surfaces selected; a surface not listed is off.
     #[serde(default)]
     pub surfaces: Vec<Surface>,
+    /// What the plugin may do; nothing the manifest requests is implied.
     #[serde(default)]
     #[schemars(description = "What the plugin may do: tools, services, ingresses, host APIs.")]
     pub grants: Grants,
@@ -96,6 +98,9 @@ impl Config {
         Config::parse(&text, path)
     }
 
+    /// Parse config text read from `path` (named in errors and diagnostics).
+    /// An unknown top-level key fails the whole file; a bad `[plugins]`
+    /// entry fails only that entry.
     pub fn parse(text: &str, path: PathBuf) -> Result<Config, WorkspaceError> {
         let table: toml::Table =
             text.parse()

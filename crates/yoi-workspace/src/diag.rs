@@ -27,13 +27,17 @@ pub enum DiagnosticKind {
     Grant,
 }
 
+/// One problem found with one plugin, as data for the front ends to show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// What the problem is about.
     pub kind: DiagnosticKind,
+    /// What is wrong, bounded in size.
     pub message: String,
 }
 
 impl Diagnostic {
+    /// A diagnostic of `kind`, its message cut to its bound on a char boundary.
     pub fn new(kind: DiagnosticKind, message: impl AsRef<str>) -> Self {
         Diagnostic {
             kind,

@@ -19,7 +19,10 @@ pub const MAX_PACKAGES_PER_STORE: usize = 4096;
 /// One package file found in a store.
 #[derive(Debug)]
 pub struct Discovered {
+    /// The store's source and the manifest's id; for a package that cannot
+    /// be read, the id its manifest seems to give, else its file name.
     pub qid: QualifiedId,
+    /// The package file.
     pub path: PathBuf,
     /// The validated package, or why it is not one.
     pub package: Result<Package, Diagnostic>,
@@ -28,6 +31,7 @@ pub struct Discovered {
 }
 
 impl Discovered {
+    /// Whether the package is valid and nothing else is wrong with it.
     pub fn is_usable(&self) -> bool {
         self.package.is_ok() && self.diagnostics.is_empty()
     }
@@ -36,6 +40,7 @@ impl Discovered {
 /// Everything discovery found.
 #[derive(Debug, Default)]
 pub struct Inventory {
+    /// Every package file found, usable or not.
     pub packages: Vec<Discovered>,
     /// Problems with a store itself (e.g. unreadable directory).
     pub store_errors: Vec<(Source, String)>,

@@ -21,6 +21,8 @@ pub struct ConfigEditor {
 }
 
 impl ConfigEditor {
+    /// Open `<workspace>/.yoi/config.toml` for editing; a missing file is an
+    /// empty document, created on the first [`save`](Self::save).
     pub fn open(workspace: &Path) -> Result<ConfigEditor, WorkspaceError> {
         let path = workspace.join(crate::CONFIG_FILE);
         let text = read_bounded(&path)?.unwrap_or_default();
@@ -158,6 +160,7 @@ impl ConfigEditor {
         Ok(())
     }
 
+    /// The document as it would be written.
     pub fn to_text(&self) -> String {
         self.doc.to_string()
     }

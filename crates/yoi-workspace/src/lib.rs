@@ -7,6 +7,8 @@
 //! runtime runs from the plan only. Nothing here executes plugin code, and a
 //! bad package or a bad config entry never affects unrelated plugins.
 
+#![warn(missing_docs)]
+
 mod config;
 mod diag;
 mod discover;

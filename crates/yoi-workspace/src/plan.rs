@@ -33,6 +33,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status's name, as the CLI and JSON show it.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Active => "active",
@@ -47,8 +48,11 @@ impl Status {
 /// Whether one named thing (tool, service, ingress, host API) is usable, and why not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Eligibility {
+    /// The tool, service, ingress or host API.
     pub name: String,
+    /// Whether it is usable.
     pub eligible: bool,
+    /// Why it is not usable, when it is not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -56,49 +60,70 @@ pub struct Eligibility {
 /// What `yoi plugin list/show` print for one plugin.
 #[derive(Debug, Clone, Serialize)]
 pub struct PluginReport {
+    /// The qualified id, or the config key as written when it is not one.
     #[serde(rename = "ref")]
     pub reference: String,
+    /// The plugin's status.
     pub status: Status,
+    /// Whether the config has an entry for it.
     pub enabled: bool,
+    /// The package's version, when the package could be read.
     pub version: Option<String>,
+    /// The package's digest, when the package could be read.
     pub digest: Option<String>,
+    /// The version the enablement pins.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned_version: Option<String>,
+    /// The digest the enablement pins.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned_digest: Option<String>,
+    /// The manifest's display name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The manifest's description.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The runtime kind and its world or ABI, for display.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
     /// Whether the package is an `instance`-world component (one stateful
     /// instance), from the parsed manifest; `runtime` is its display form.
     #[serde(skip)]
     pub stateful: bool,
+    /// The package file, when a store holds one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
     /// Surfaces with at least one eligible member.
     pub surfaces: Vec<Surface>,
+    /// Each tool the manifest declares, and whether it is eligible.
     pub tools: Vec<Eligibility>,
+    /// Each service the manifest declares, and whether it is eligible.
     pub services: Vec<Eligibility>,
+    /// Each ingress the manifest declares, and whether it is eligible.
     pub ingresses: Vec<Eligibility>,
+    /// Each host API the manifest requests, and whether it is granted.
     pub host_apis: Vec<Eligibility>,
+    /// Everything wrong with the plugin, its package or its enablement.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 /// A tool ready for registration: schemas loaded.
 #[derive(Debug, Clone)]
 pub struct ResolvedTool {
+    /// The tool's name.
     pub name: String,
+    /// The tool's description, from the manifest.
     pub description: String,
+    /// The declared input schema, loaded.
     pub input_schema: serde_json::Value,
+    /// The declared output schema, loaded, if there is one.
     pub output_schema: Option<serde_json::Value>,
 }
 
 /// An ingress ready to take events: everything admission needs.
 #[derive(Debug, Clone)]
 pub struct ResolvedIngress {
+    /// The ingress's name.
     pub name: String,
     /// The event kinds it declares; an event of any other kind is refused.
     pub kinds: Vec<String>,
@@ -111,8 +136,11 @@ pub struct ResolvedIngress {
 /// An enabled plugin that may run, with exactly what it may do.
 #[derive(Debug, Clone)]
 pub struct ResolvedPlugin {
+    /// The plugin.
     pub qid: QualifiedId,
+    /// Its validated package, matching the enablement's pins.
     pub package: Package,
+    /// Its enablement, as the config gives it.
     pub enablement: Enablement,
     /// Eligible tools, with their schemas.
     pub tools: Vec<ResolvedTool>,
@@ -232,6 +260,7 @@ impl Plan {
         }
     }
 
+    /// The plugin `qid`, if it may run.
     pub fn plugin(&self, qid: &QualifiedId) -> Option<&ResolvedPlugin> {
         self.plugins.iter().find(|p| &p.qid == qid)
     }

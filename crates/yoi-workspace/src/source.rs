@@ -21,8 +21,10 @@ pub enum Source {
 }
 
 impl Source {
+    /// Every source, in the order stores are listed.
     pub const ALL: [Source; 3] = [Source::Project, Source::User, Source::Builtin];
 
+    /// The source's name, as a qualified id spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Project => "project",
@@ -41,7 +43,9 @@ impl fmt::Display for Source {
 /// A source-qualified plugin id, e.g. `project:echo`. The key of an enablement.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct QualifiedId {
+    /// The store the plugin is found in.
     pub source: Source,
+    /// The plugin id, as its manifest gives it.
     pub id: String,
 }
 
@@ -60,11 +64,14 @@ impl Serialize for QualifiedId {
 /// A reference typed by a person: qualified (`user:echo`) or bare (`echo`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PluginRef {
+    /// The source, when the reference is qualified.
     pub source: Option<Source>,
+    /// The plugin id.
     pub id: String,
 }
 
 impl PluginRef {
+    /// The qualified id, if the reference names a source.
     pub fn qualified(&self) -> Option<QualifiedId> {
         self.source.map(|source| QualifiedId {
             source,
@@ -164,9 +171,13 @@ impl FromStr for QualifiedId {
 /// The store directories of one workspace.
 #[derive(Debug, Clone)]
 pub struct Stores {
+    /// The workspace directory.
     pub workspace: PathBuf,
+    /// `<workspace>/.yoi/plugins/`.
     pub project: PathBuf,
+    /// The user store, if the environment names a home for it.
     pub user: Option<PathBuf>,
+    /// The builtin store, if one can be located.
     pub builtin: Option<PathBuf>,
 }
 
@@ -190,6 +201,7 @@ impl Stores {
         }
     }
 
+    /// The directory of `source`'s store, if it has one.
     pub fn dir(&self, source: Source) -> Option<&Path> {
         match source {
             Source::Project => Some(&self.project),

@@ -11,26 +11,48 @@ pub enum FsError {
     /// No grant allows this operation on this root, or the path resolved
     /// outside the root (through a symlink).
     #[error("denied: {reason}")]
-    Denied { reason: String },
+    Denied {
+        /// What was denied, and why.
+        reason: String,
+    },
     /// Nothing exists at the path.
     #[error("`{path}` not found")]
-    NotFound { path: String },
+    NotFound {
+        /// The path as the plugin gave it.
+        path: String,
+    },
     /// Something already exists at the path.
     #[error("`{path}` already exists")]
-    AlreadyExists { path: String },
+    AlreadyExists {
+        /// The path as the plugin gave it.
+        path: String,
+    },
     /// The path is not a plain relative path, or names the wrong kind of entry.
     #[error("invalid path `{path}`: {reason}")]
-    InvalidPath { path: String, reason: String },
+    InvalidPath {
+        /// The path as the plugin gave it.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A size or count bound was exceeded.
     #[error("`{path}`: {what} exceeds {limit}")]
     TooLarge {
+        /// The path as the plugin gave it.
         path: String,
+        /// What was too large.
         what: String,
+        /// The bound it exceeded.
         limit: String,
     },
     /// The operating system refused for another reason.
     #[error("`{path}`: {message}")]
-    Io { path: String, message: String },
+    Io {
+        /// The path as the plugin gave it.
+        path: String,
+        /// The operating system's message, bounded.
+        message: String,
+    },
 }
 
 impl FsError {

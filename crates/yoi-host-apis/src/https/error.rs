@@ -13,28 +13,56 @@ use std::time::Duration;
 pub enum HttpsError {
     /// No grant allows this request (or a redirect, or the address a name resolved to).
     #[error("denied: {reason}")]
-    Denied { reason: String },
+    Denied {
+        /// What was denied, and why.
+        reason: String,
+    },
     /// The request itself is malformed or carries something a plugin may not send.
     #[error("invalid request: {reason}")]
-    InvalidRequest { reason: String },
+    InvalidRequest {
+        /// What is wrong with the request.
+        reason: String,
+    },
     /// The name did not resolve.
     #[error("dns lookup for `{host}` failed: {message}")]
-    Dns { host: String, message: String },
+    Dns {
+        /// The name looked up.
+        host: String,
+        /// The resolver's message.
+        message: String,
+    },
     /// No connection could be made to any checked address.
     #[error("connect failed: {message}")]
-    Connect { message: String },
+    Connect {
+        /// Why the connection failed.
+        message: String,
+    },
     /// The TLS handshake failed (untrusted certificate, wrong name, ...).
     #[error("tls failed: {message}")]
-    Tls { message: String },
+    Tls {
+        /// Why the handshake failed.
+        message: String,
+    },
     /// The whole exchange, redirects and body included, took too long.
     #[error("timed out after {}ms", after.as_millis())]
-    Timeout { after: Duration },
+    Timeout {
+        /// The deadline that passed.
+        after: Duration,
+    },
     /// A request or response part exceeded its bound.
     #[error("too large: {what} exceeds {limit}")]
-    TooLarge { what: String, limit: String },
+    TooLarge {
+        /// What was too large.
+        what: String,
+        /// The bound it exceeded.
+        limit: String,
+    },
     /// The server spoke something other than acceptable HTTP.
     #[error("protocol error: {message}")]
-    Protocol { message: String },
+    Protocol {
+        /// What the server got wrong.
+        message: String,
+    },
 }
 
 impl HttpsError {

@@ -56,6 +56,7 @@ struct SecretHeader {
 }
 
 impl Secrets {
+    /// No secrets.
     pub fn new() -> Self {
         Secrets::default()
     }
@@ -78,6 +79,7 @@ impl Secrets {
         Ok(())
     }
 
+    /// Whether no secret is configured.
     pub fn is_empty(&self) -> bool {
         self.headers.is_empty()
     }

@@ -24,6 +24,7 @@ pub type Resolving<'a> = Pin<Box<dyn Future<Output = io::Result<Vec<IpAddr>>> + 
 /// Resolves a host name to addresses. Inject one to control DNS (tests, a
 /// DNS-over-HTTPS client, a fixed table); the default is [`SystemResolver`].
 pub trait Resolve: Send + Sync {
+    /// The addresses of `host`; the policy checks each one before use.
     fn resolve<'a>(&'a self, host: &'a str) -> Resolving<'a>;
 }
 
