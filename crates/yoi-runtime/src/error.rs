@@ -79,16 +79,6 @@ pub enum RuntimeError {
         /// What it breaks.
         message: String,
     },
-    /// The compiled cache could not be used.
-    #[error("`{plugin}`: cannot use the compiled cache at `{path}`: {message}")]
-    Cache {
-        /// The plugin's label, as given to [`Runtime::load`](crate::Runtime::load).
-        plugin: String,
-        /// The cache entry.
-        path: std::path::PathBuf,
-        /// Why it could not be used.
-        message: String,
-    },
 }
 
 /// What stopped a call.

@@ -2,20 +2,20 @@
 //! artifact cache, per-call limits, and adapters for the two plugin ABIs.
 //!
 //! Guarantees, each enforced where noted:
-//! - **No ambient authority** ([`state`]): WASI p2 is linked with an empty
+//! - **No ambient authority** (`state.rs`): WASI p2 is linked with an empty
 //!   context: no preopens, env, args, sockets or name lookup; stdin closed;
 //!   stdout/stderr captured into bounded per-call buffers, never the host's.
-//! - **Closed imports** ([`component`], [`legacy`]): an import outside the
+//! - **Closed imports** (`component.rs`, `legacy.rs`): an import outside the
 //!   linked set fails at load, before any guest code runs.
-//! - **Host APIs by grant only** ([`host`]): a component may import
+//! - **Host APIs by grant only** (`host.rs`): a component may import
 //!   `yoi:host/https` or `yoi:host/fs` only if its manifest requests it, and
 //!   every call is checked against the policies its enablement grants.
-//! - **Limits on every call** ([`limits`]): a wall-clock deadline that stops
+//! - **Limits on every call** ([`Limits`]): a wall-clock deadline that stops
 //!   guest loops (epoch interruption) and host calls (the call future is
 //!   dropped); memory and table caps; bounded input, output, diagnostics.
 //! - **Containment**: a trap, panic, timeout or limit hit becomes a
 //!   [`CallError`]; the instance that hit it is discarded, the host goes on.
-//! - **Compiled cache** ([`cache`]): artifacts are compiled once, keyed by
+//! - **Compiled cache** (`cache.rs`): artifacts are compiled once, keyed by
 //!   package digest and engine compatibility hash, checksummed, and loaded
 //!   only from the digest-keyed materialized cache.
 

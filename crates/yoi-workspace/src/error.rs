@@ -6,14 +6,6 @@ use std::path::PathBuf;
 /// An error from this crate.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
-    /// A file could not be read.
-    #[error("cannot read `{path}`: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why it could not be read.
-        source: std::io::Error,
-    },
     /// The config file could not be written.
     #[error("cannot write `{path}`: {source}")]
     Write {

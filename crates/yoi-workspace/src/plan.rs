@@ -155,7 +155,7 @@ pub struct ResolvedPlugin {
 impl ResolvedPlugin {
     /// Whether this plugin may use `surface` member `name` now. Every
     /// per-call and per-event re-check asks this, and resolution decides
-    /// eligibility with the same rule ([`judge`]), so the rule exists once.
+    /// eligibility with the same rule (`judge`), so the rule exists once.
     pub fn allows(&self, surface: Surface, name: &str) -> bool {
         let resolved = match surface {
             Surface::Tool => self.tools.iter().any(|t| t.name == name),
