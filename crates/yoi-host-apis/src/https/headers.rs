@@ -10,6 +10,10 @@
 //! framing (`Host`, `Content-Length`, `Transfer-Encoding`, `Connection`, ...)
 //! are refused too: `Host` would let a plugin reach another virtual host
 //! behind a granted address, and framing headers invite request smuggling.
+//! Headers that servers and proxies honour as a different method or path
+//! (`X-HTTP-Method-Override`, `X-Original-URL`, `Forwarded`, every
+//! `X-Forwarded-*`, ...) are refused as `denied`: a grant covers the method
+//! and path on the request line, and these would carry a request past it.
 //! Responses lose `Set-Cookie`: plugins get no cookie jar.
 
 use std::fmt;
@@ -32,6 +36,21 @@ const CONTROL_HEADERS: [&str; 9] = [
     "trailer",
     "upgrade",
 ];
+
+/// Headers that make a server act on another method or path than the
+/// request line's (lowercase, as `HeaderName` stores them); with
+/// [`OVERRIDE_PREFIX`], the set refused by [`overrides_target`].
+const OVERRIDE_HEADERS: [&str; 6] = [
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+    "x-original-url",
+    "x-rewrite-url",
+    "forwarded",
+];
+
+/// Every `X-Forwarded-*` header (host, proto, prefix, path, ...).
+const OVERRIDE_PREFIX: &str = "x-forwarded-";
 
 const DROPPED_RESPONSE_HEADERS: [&str; 2] = ["set-cookie", "set-cookie2"];
 
@@ -156,12 +175,25 @@ pub(crate) fn request_headers(
                 shown()
             )));
         }
+        if overrides_target(lower) {
+            return Err(HttpsError::denied(format!(
+                "header `{}` asks the server for another method or path than the one granted; \
+                 method and path overrides are refused",
+                shown()
+            )));
+        }
         let value = HeaderValue::from_str(&header.value).map_err(|_| {
             HttpsError::invalid(format!("header `{}` has an invalid value", shown()))
         })?;
         map.append(name, value);
     }
     Ok(map)
+}
+
+/// Whether a (lowercase) header name overrides the method or path a grant
+/// checked.
+fn overrides_target(lower: &str) -> bool {
+    OVERRIDE_HEADERS.contains(&lower) || lower.starts_with(OVERRIDE_PREFIX)
 }
 
 /// The response headers a plugin sees, minus cookies, within bounds.
@@ -248,6 +280,37 @@ mod tests {
             request_headers(&[h("x", &"v".repeat(100))], &configured, &secrets, LIMITS),
             Err(HttpsError::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn method_and_path_overrides_are_denied() {
+        for bad in [
+            "X-HTTP-Method-Override",
+            "x-http-method",
+            "X-Method-Override",
+            "X-Original-URL",
+            "x-rewrite-url",
+            "Forwarded",
+            "X-Forwarded-For",
+            "x-forwarded-host",
+            "X-FORWARDED-PREFIX",
+        ] {
+            match request_headers(&[h(bad, "v")], &[], &Secrets::new(), LIMITS) {
+                Err(HttpsError::Denied { reason }) => assert!(reason.contains(bad), "{reason}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        for fine in [
+            "x-forwarded",
+            "x-http-methods",
+            "forwarded-by",
+            "x-original",
+        ] {
+            assert!(
+                request_headers(&[h(fine, "v")], &[], &Secrets::new(), LIMITS).is_ok(),
+                "{fine}"
+            );
+        }
     }
 
     #[test]

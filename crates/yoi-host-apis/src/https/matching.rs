@@ -5,8 +5,18 @@
 //! IDNA-encodes them), and the path prefix is segment-aware: `/v1/` and `/v1`
 //! both allow `/v1/x` but never `/v1x`. Paths are refused outright, rather
 //! than normalised, when they carry anything a server might resolve
-//! differently from us: `.` or `..` segments (also as `..;`), percent-encoded
-//! dots, slashes, backslashes, percent signs or NUL, and raw backslashes.
+//! differently from us: `.` or `..` segments (also as `..;`), raw
+//! backslashes, and any percent-escape but one for a letter, a digit, `-`,
+//! `_` or `~`. That is RFC 3986's unreserved set without `.`: a decoded dot
+//! can still form a `..` segment (the URL parser itself reads `%2e%2e` as
+//! one), and anything outside the set may decode to a delimiter (`%2F`,
+//! `%3F`), a backslash, a percent sign, NUL or an overlong UTF-8 dot. A `%`
+//! not followed by two hex digits is refused too. The check runs on the raw
+//! text, before the parser can rewrite it, and again on the parsed path (so
+//! characters the parser escapes itself, non-ASCII for one, are refused as
+//! well, and so is every redirect target). Queries are not checked: no grant
+//! looks at them. Allowed escapes are matched as written, so `/%76%31/` does
+//! not fall under a `/v1/` grant: the rule can only refuse more, never less.
 
 use url::{Host, Url};
 
@@ -117,13 +127,28 @@ pub(crate) fn check_url(url: &Url) -> Result<(), String> {
 
 /// Refuse path forms that different parsers resolve differently.
 fn check_path(path: &str) -> Result<(), String> {
-    let lower = path.to_ascii_lowercase();
-    for encoded in ["%2e", "%2f", "%5c", "%25", "%00"] {
-        if lower.contains(encoded) {
-            return Err(format!(
-                "the path contains `{encoded}`; percent-encoded dots, slashes, backslashes, \
-                 percent signs and NUL are refused"
-            ));
+    let mut rest = path;
+    while let Some(at) = rest.find('%') {
+        let hex = rest.get(at + 1..at + 3);
+        let byte = hex
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match byte {
+            None => {
+                return Err(format!(
+                    "the path has a `%` not followed by two hex digits (at `{}`)",
+                    yoi_manifest::bounded(&rest[at..], 8)
+                ));
+            }
+            Some(b) if !escapable(b) => {
+                return Err(format!(
+                    "the path contains `{}`; a percent-escape may stand only for a letter, \
+                     a digit, `-`, `_` or `~` (a server may decode anything else into a \
+                     delimiter, a dot segment or NUL)",
+                    &rest[at..at + 3]
+                ));
+            }
+            Some(_) => rest = &rest[at + 3..],
         }
     }
     for segment in path.split('/') {
@@ -133,6 +158,11 @@ fn check_path(path: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether a percent-escape may stand for `byte`: RFC 3986 unreserved, less `.`.
+fn escapable(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'~')
 }
 
 /// Segment-aware prefix match.
@@ -258,6 +288,57 @@ mod tests {
             request_url(&format!("https://a.test/{}", "a".repeat(MAX_URL_BYTES))),
             Err(HttpsError::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn the_url_parser_would_hide_some_escapes() {
+        // Why the raw text is checked first: the parser resolves `%2e%2e` as
+        // a dot segment, so its output no longer shows the escape at all.
+        let parsed = Url::parse("https://a.test/v1/%2e%2e/admin").unwrap();
+        assert_eq!(parsed.path(), "/admin");
+        // It leaves `..%2F` alone, for a server to decode into `../`.
+        let parsed = Url::parse("https://a.test/v1/..%2Fadmin").unwrap();
+        assert_eq!(parsed.path(), "/v1/..%2Fadmin");
+        // And it escapes what it must, which the second check then sees.
+        let parsed = Url::parse("https://a.test/v1/caf\u{e9}").unwrap();
+        assert_eq!(parsed.path(), "/v1/caf%C3%A9");
+    }
+
+    #[test]
+    fn only_escapes_of_unreserved_characters_pass() {
+        for bad in [
+            "https://a.test/v1/..%2Fadmin",
+            "https://a.test/v1/%2F",
+            "https://a.test/v1/%3F.json",
+            "https://a.test/v1/%23",
+            "https://a.test/v1/%3B/x",
+            "https://a.test/v1/%20",
+            "https://a.test/v1/%0a",
+            "https://a.test/v1/%7f",
+            "https://a.test/v1/%C0%AE%C0%AE/admin",
+            "https://a.test/v1/%ff",
+            "https://a.test/v1/%",
+            "https://a.test/v1/%4",
+            "https://a.test/v1/%zz",
+            "https://a.test/v1/%%41",
+            "https://a.test/v1/%\u{e9}9",
+            "https://a.test/v1/caf\u{e9}",
+            "https://a.test/v1/\"quoted\"",
+        ] {
+            match request_url(bad) {
+                Err(HttpsError::InvalidRequest { reason }) => {
+                    assert!(reason.contains('%'), "{bad}: {reason}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        let ok = request_url("https://a.test/v1/%41%7e%2d%5F%30z?q=%2F%00").unwrap();
+        assert_eq!(ok.path(), "/v1/%41%7e%2d%5F%30z");
+        assert_eq!(ok.query(), Some("q=%2F%00"));
+        // Matched as written: an escaped spelling of a granted prefix is outside it.
+        let g = grant("https", "a.test", 443, "/v1/", &["GET"]);
+        assert!(!g.allows("GET", &request_url("https://a.test/%76%31/x").unwrap()));
+        assert!(g.allows("GET", &request_url("https://a.test/v1/%41").unwrap()));
     }
 
     #[test]

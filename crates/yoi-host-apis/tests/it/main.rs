@@ -6,4 +6,5 @@ mod fs;
 mod https;
 mod policies;
 mod server;
+mod smuggling;
 mod wit;
