@@ -3,12 +3,15 @@
 //! [`HttpsPolicy::send`] enforces, in order, before any connection:
 //!
 //! 1. the method is known, the URL is absolute http(s) without credentials
-//!    or ambiguous path forms, headers and body are within bounds and carry
-//!    no credentials ([`Secrets`] are the only source);
+//!    or ambiguous path forms (dot segments, escapes of anything but
+//!    letters, digits, `-`, `_`, `~`), headers and body are within bounds
+//!    and carry no credentials ([`Secrets`] are the only source) and no
+//!    method or path override (`X-HTTP-Method-Override`, `Forwarded`, ...);
 //! 2. a grant allows scheme, host, port, path prefix and method (plain
 //!    `http` only where the grant says `http`);
 //! 3. the host's addresses are resolved through the injected [`Resolve`] and
-//!    every answer is public, unless the grant names an IP literal or
+//!    every answer is public (at most [`MAX_LOOKUPS_IN_FLIGHT`] lookups at
+//!    once per policy), unless the grant names an IP literal or
 //!    `localhost` (then exactly that address, or loopback, is used);
 //!
 //! and then connects only to those checked addresses, with redirects off in
@@ -20,7 +23,8 @@
 //! One deadline (`request_timeout`) covers the whole exchange: DNS, every
 //! hop, and the body. Dropping the future returned by `send` cancels the
 //! request and closes its connection; nothing keeps running in the
-//! background. Each hop uses a fresh client and connection, so no connection
+//! background but a system name lookup already under way, which keeps its
+//! lookup slot until `getaddrinfo` returns. Each hop uses a fresh client and connection, so no connection
 //! made for one grant is ever reused for another.
 
 mod addr;
@@ -42,7 +46,7 @@ use yoi_grants::HttpsGrant;
 
 pub use error::HttpsError;
 pub use headers::Secrets;
-pub use resolve::{Resolve, Resolving, SystemResolver};
+pub use resolve::{LookupSlot, MAX_LOOKUPS_IN_FLIGHT, Resolve, Resolving, SystemResolver};
 
 use crate::PolicyError;
 use headers::HeaderLimits;
@@ -84,7 +88,8 @@ pub struct Response {
 /// Host-side settings for a policy.
 ///
 /// Secure defaults: Mozilla's built-in roots only, the system resolver with
-/// every answer checked, 1 MiB request bodies, 8 MiB response bodies, 64
+/// every answer checked and at most [`MAX_LOOKUPS_IN_FLIGHT`] lookups
+/// running per policy, 1 MiB request bodies, 8 MiB response bodies, 64
 /// headers of at most 32 KiB in total each way, 5 redirects, 30 s per
 /// request. Whether private addresses are reachable is not an option: it
 /// follows from each grant (an IP literal or `localhost` grant reaches
@@ -152,6 +157,7 @@ pub struct HttpsPolicy {
     grants: Vec<Grant>,
     opts: HttpsOptions,
     tls: rustls::ClientConfig,
+    lookups: Arc<tokio::sync::Semaphore>,
 }
 
 impl fmt::Debug for HttpsPolicy {
@@ -195,7 +201,12 @@ impl HttpsPolicy {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let tls = tls::client_config(opts.builtin_roots, &opts.extra_roots_pem)?;
-        Ok(HttpsPolicy { grants, opts, tls })
+        Ok(HttpsPolicy {
+            grants,
+            opts,
+            tls,
+            lookups: resolve::lookup_slots(),
+        })
     }
 
     /// Send `req` if the grants allow it, following allowed redirects.
@@ -253,6 +264,7 @@ impl HttpsPolicy {
             let host = hop.url.host_str().unwrap_or_default().to_owned();
             let ips = resolve::checked_addresses(
                 self.opts.resolver.as_ref(),
+                &self.lookups,
                 &host,
                 matching::host_kind(&hop.url),
             )

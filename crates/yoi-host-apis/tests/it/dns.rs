@@ -2,10 +2,15 @@
 
 use std::io;
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
-use yoi_host_apis::https::{HttpsError, HttpsOptions, HttpsPolicy, Resolve, Resolving, Secrets};
+use tokio::task::JoinSet;
+use yoi_host_apis::https::{
+    HttpsError, HttpsOptions, HttpsPolicy, LookupSlot, MAX_LOOKUPS_IN_FLIGHT, Resolve, Resolving,
+    Secrets,
+};
 
 use crate::server::{Action, Server, grant, request};
 
@@ -16,7 +21,7 @@ pub struct Fixed {
 }
 
 impl Resolve for Fixed {
-    fn resolve<'a>(&'a self, _host: &'a str) -> Resolving<'a> {
+    fn resolve<'a>(&'a self, _host: &'a str, _slot: LookupSlot) -> Resolving<'a> {
         self.lookups.fetch_add(1, Ordering::SeqCst);
         let answers = match &self.answers {
             Ok(ips) => Ok(ips.clone()),
@@ -179,4 +184,113 @@ async fn localhost_and_ip_literal_grants_skip_the_resolver() {
         assert_eq!(resp.body, b"local");
     }
     assert_eq!(resolver.lookups.load(Ordering::SeqCst), 0);
+}
+
+/// A name server that answers nothing until the test opens its gate. Each
+/// lookup blocks a thread, as `getaddrinfo` does, and keeps its slot there
+/// (as [`yoi_host_apis::https::SystemResolver`] does), then fails.
+#[derive(Default)]
+struct Stuck {
+    gate: Arc<(Mutex<bool>, Condvar)>,
+    started: AtomicUsize,
+    running: Arc<AtomicUsize>,
+    most: Arc<AtomicUsize>,
+}
+
+impl Stuck {
+    fn open(&self) {
+        *self.gate.0.lock().unwrap() = true;
+        self.gate.1.notify_all();
+    }
+}
+
+impl Resolve for Stuck {
+    fn resolve<'a>(&'a self, _host: &'a str, slot: LookupSlot) -> Resolving<'a> {
+        self.started.fetch_add(1, Ordering::SeqCst);
+        let (gate, running, most) = (self.gate.clone(), self.running.clone(), self.most.clone());
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let _slot = slot;
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                let mut open = gate.0.lock().unwrap();
+                while !*open {
+                    open = gate.1.wait(open).unwrap();
+                }
+                running.fetch_sub(1, Ordering::SeqCst);
+                Err(io::Error::new(io::ErrorKind::NotFound, "no such host"))
+            })
+            .await
+            .unwrap()
+        })
+    }
+}
+
+/// Opens the gate however the test ends, so no thread stays blocked.
+struct OpenOnDrop(Arc<Stuck>);
+
+impl Drop for OpenOnDrop {
+    fn drop(&mut self) {
+        self.0.open();
+    }
+}
+
+#[tokio::test]
+async fn a_slow_name_server_cannot_pile_up_blocked_lookups() {
+    let stuck = Arc::new(Stuck::default());
+    let _open = OpenOnDrop(stuck.clone());
+    let policy = Arc::new(
+        HttpsPolicy::new(
+            &[grant("https://api.example.test/", &["GET"])],
+            HttpsOptions {
+                resolver: stuck.clone(),
+                request_timeout: Duration::from_millis(300),
+                ..HttpsOptions::default()
+            },
+        )
+        .unwrap(),
+    );
+    let burst = |n: usize| {
+        let mut calls = JoinSet::new();
+        for i in 0..n {
+            let policy = policy.clone();
+            calls.spawn(async move {
+                let url = format!("https://api.example.test/v1/{i}");
+                policy.send(request("GET", &url), &Secrets::new()).await
+            });
+        }
+        calls.join_all()
+    };
+
+    // A plugin fires many calls at a name that never answers, then does it
+    // again once they have all timed out: its abandoned lookups still hold
+    // their threads, so no new lookup starts.
+    for round in 0..2 {
+        for result in burst(4 * MAX_LOOKUPS_IN_FLIGHT).await {
+            assert!(
+                matches!(result, Err(HttpsError::Timeout { .. })),
+                "round {round}: {result:?}"
+            );
+        }
+        assert_eq!(stuck.started.load(Ordering::SeqCst), MAX_LOOKUPS_IN_FLIGHT);
+        assert_eq!(stuck.running.load(Ordering::SeqCst), MAX_LOOKUPS_IN_FLIGHT);
+    }
+    assert_eq!(stuck.most.load(Ordering::SeqCst), MAX_LOOKUPS_IN_FLIGHT);
+
+    // Once the name server answers, the threads end and free their slots.
+    stuck.open();
+    for _ in 0..500 {
+        if stuck.running.load(Ordering::SeqCst) == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let result = policy
+        .send(request("GET", "https://api.example.test/"), &Secrets::new())
+        .await;
+    assert!(matches!(result, Err(HttpsError::Dns { .. })), "{result:?}");
+    assert_eq!(
+        stuck.started.load(Ordering::SeqCst),
+        MAX_LOOKUPS_IN_FLIGHT + 1
+    );
 }
