@@ -65,7 +65,7 @@ impl<R> LineTap<R> {
 
     fn observe(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
-            let newline = bytes.iter().position(|b| *b == b'\n');
+            let newline = memchr::memchr(b'\n', bytes);
             let take = newline.map_or(bytes.len(), |i| i + 1);
             let room = HEAD_BYTES - self.head.len();
             self.head.extend_from_slice(&bytes[..take.min(room)]);
