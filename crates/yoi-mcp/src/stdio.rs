@@ -7,9 +7,12 @@
 //!   lands on stderr instead of corrupting the stream. Guest output never
 //!   reaches either: the runtime captures it.
 //! - Incoming lines are bounded ([`YoiMcp`]'s message limit, at least the
-//!   SDK's 16 MiB): a longer line is discarded as it is read, never buffered.
-//!   Lines that are not JSON are ignored; JSON that is not a JSON-RPC message
-//!   gets an `Invalid Request` error. Either way the server keeps serving.
+//!   SDK's 16 MiB): a longer line is discarded as it is read, never buffered,
+//!   and answered with an `Invalid Request` error naming the limit, with the
+//!   request's id when its first bytes carry it (`stdio/oversized.rs`).
+//!   Lines that are not JSON are ignored; JSON that is not a JSON-RPC
+//!   message gets an `Invalid Request` error. Either way the server keeps
+//!   serving.
 //! - End of input ends the server: responses already being computed get a
 //!   short grace period to be written, then running calls are dropped.
 //! - On unix, stdin and stdout that are pipes or sockets are read and written
@@ -28,6 +31,8 @@ use crate::YoiMcp;
 #[cfg(unix)]
 use crate::pipe::Pipe;
 
+mod oversized;
+
 /// Serve `session` on this process's stdin and stdout until stdin closes.
 ///
 /// Takes over stdout for the rest of the process (see the module docs).
@@ -43,8 +48,13 @@ where
     W: AsyncWrite + Send + Unpin + 'static,
 {
     let handler = YoiMcp::new(session);
-    let transport =
-        AsyncRwTransport::new_server(read, write).with_max_line_length(handler.max_message_bytes());
+    let max = handler.max_message_bytes();
+    let (read, reports) = oversized::LineTap::new(read, max);
+    let transport = oversized::Answering::new(
+        AsyncRwTransport::new_server(read, write).with_max_line_length(max),
+        max,
+        reports,
+    );
     let running = match handler.serve(transport).await {
         Ok(running) => running,
         // The client went away before (or instead of) opening the session.

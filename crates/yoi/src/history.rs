@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, args: HistoryArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if events.is_empty() {
-        eprintln!("no history yet in `{}`", ctx.workspace.display());
+        output::stderr!("no history yet in `{}`", ctx.workspace.display());
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = events

@@ -25,12 +25,12 @@ fn main() -> ExitCode {
             if output::is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err}");
+            output::stderr!("error: {err}");
             for cause in err.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+                output::stderr!("  caused by: {cause}");
             }
             if let Some(hint) = output::hint_of(&err) {
-                eprintln!("hint: {hint}");
+                output::stderr!("hint: {hint}");
             }
             ExitCode::from(2)
         }

@@ -15,6 +15,7 @@ use clap::Args;
 use yoi_tools::{Session, ToolRegistry};
 
 use crate::context::Context;
+use crate::output;
 
 /// Arguments of `yoi mcp` (the workspace is the global `--workspace`).
 #[derive(Debug, Args)]
@@ -30,18 +31,18 @@ pub struct McpArgs {}
 pub fn run(ctx: &Context, _args: McpArgs) -> anyhow::Result<ExitCode> {
     let plan = ctx.plan()?;
     for d in &plan.diagnostics {
-        eprintln!("yoi mcp: warning: {d}");
+        output::stderr!("yoi mcp: warning: {d}");
     }
     let registry = Arc::new(ToolRegistry::new(&plan, Some(ctx.runtime()?)));
     for d in registry.diagnostics() {
-        eprintln!("yoi mcp: warning: {d}");
+        output::stderr!("yoi mcp: warning: {d}");
     }
     for e in registry.preload() {
-        eprintln!("yoi mcp: warning: {e}");
+        output::stderr!("yoi mcp: warning: {e}");
     }
     let history = ctx.history()?;
     let session = Session::new(registry, Some(history.clone()));
-    eprintln!(
+    output::stderr!(
         "yoi mcp: serving {} tools of `{}` on stdio (session {})",
         session.registry().tools().count(),
         ctx.workspace.display(),

@@ -42,7 +42,7 @@ use yoi_serve::{
 use yoi_tools::ToolRegistry;
 
 use crate::context::Context;
-use crate::output::hinted;
+use crate::output::{self, hinted};
 
 /// Arguments of `yoi serve` (the workspace is the global `--workspace`).
 #[derive(Debug, Args)]
@@ -80,21 +80,21 @@ pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
         .transpose()
         .map_err(with_hint)?;
     for w in token.iter().flat_map(|t| &t.warnings) {
-        eprintln!("yoi serve: warning: {w}");
+        output::stderr!("yoi serve: warning: {w}");
     }
     warn_if_exposed(listen, token.is_some());
 
     let plan = yoi_workspace::resolve(yoi_workspace::discover(&ctx.stores), &config);
     for d in &plan.diagnostics {
-        eprintln!("yoi serve: warning: {d}");
+        output::stderr!("yoi serve: warning: {d}");
     }
     let registry = Arc::new(ToolRegistry::new(&plan, Some(ctx.runtime()?)));
     for d in registry.diagnostics() {
-        eprintln!("yoi serve: warning: {d}");
+        output::stderr!("yoi serve: warning: {d}");
     }
     let load_errors = registry.preload();
     for e in &load_errors {
-        eprintln!("yoi serve: warning: {e}");
+        output::stderr!("yoi serve: warning: {e}");
     }
     let history = ctx.history()?;
     let status = StatusReport::build(
@@ -104,7 +104,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
         registry.diagnostics(),
         &load_errors,
     );
-    eprintln!(
+    output::stderr!(
         "yoi serve: serving {} tools of `{}`{}",
         status.tools,
         ctx.workspace.display(),
@@ -153,12 +153,12 @@ fn warn_if_exposed(listen: SocketAddr, has_token: bool) {
         return;
     }
     if has_token {
-        eprintln!(
+        output::stderr!(
             "yoi serve: warning: `{listen}` is not a loopback address; requests need the bearer \
              token, but travel as plain HTTP: keep it on a trusted network or put TLS in front"
         );
     } else {
-        eprintln!(
+        output::stderr!(
             "yoi serve: warning: `{listen}` is not a loopback address and no `token_file` is set \
              in `[serve]`: anyone who can reach it can call the workspace's tools (only Host \
              headers naming loopback, this address or `allowed_hosts` are accepted at /mcp)"
@@ -171,23 +171,23 @@ async fn serve_until_signal(app: axum::Router, listen: SocketAddr) -> anyhow::Re
     // be a clean shutdown, not the default action.
     let mut signals = Signals::install().context("cannot install the signal handlers")?;
     let server = Server::bind(listen, app).await.map_err(with_hint)?;
-    eprintln!(
+    output::stderr!(
         "yoi serve: listening on http://{} (MCP at {MCP_PATH}, status at /status, health at /healthz)",
         server.local_addr()
     );
     let (signal, draining) = server.run(signals.next()).await?;
-    eprintln!(
+    output::stderr!(
         "yoi serve: {signal}: no longer accepting connections; waiting up to {}s for requests in flight",
         GRACE.as_secs()
     );
     match draining.finish(GRACE, signals.next()).await? {
-        Stopped::Drained => eprintln!("yoi serve: stopped"),
-        Stopped::GraceExpired => eprintln!(
+        Stopped::Drained => output::stderr!("yoi serve: stopped"),
+        Stopped::GraceExpired => output::stderr!(
             "yoi serve: stopped; connections still open after {}s were closed",
             GRACE.as_secs()
         ),
         Stopped::Hurried(signal) => {
-            eprintln!("yoi serve: {signal} again: stopped without waiting");
+            output::stderr!("yoi serve: {signal} again: stopped without waiting");
         }
     }
     Ok(())

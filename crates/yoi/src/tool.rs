@@ -56,7 +56,7 @@ fn list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
     let plan = ctx.plan()?;
     let registry = ToolRegistry::new(&plan, None);
     for d in registry.diagnostics() {
-        eprintln!("warning: {d}");
+        output::stderr!("warning: {d}");
     }
     if args.json {
         let diagnostics: Vec<&str> = registry
@@ -94,7 +94,7 @@ fn call(ctx: &Context, args: CallArgs) -> anyhow::Result<ExitCode> {
     let registry = Arc::new(ToolRegistry::new(&plan, Some(runtime)));
     if registry.tool(&args.name).is_none() {
         for d in registry.diagnostics() {
-            eprintln!("warning: {d}");
+            output::stderr!("warning: {d}");
         }
     }
     let session = Session::new(registry, Some(ctx.history()?));
@@ -108,7 +108,7 @@ fn call(ctx: &Context, args: CallArgs) -> anyhow::Result<ExitCode> {
     );
     let code = print_outcome(&args.name, outcome, args.json)?;
     if not_registered && !args.json {
-        eprintln!("hint: `yoi tool list` shows the registered tools");
+        output::stderr!("hint: `yoi tool list` shows the registered tools");
     }
     Ok(code)
 }
@@ -148,7 +148,7 @@ pub(crate) fn print_outcome(
             ("stderr", &diagnostics.stderr),
         ] {
             for line in text.lines() {
-                eprintln!("plugin {stream}: {line}");
+                output::stderr!("plugin {stream}: {line}");
             }
         }
     }
@@ -180,7 +180,7 @@ pub(crate) fn print_outcome(
                     &json!({ "ok": false, "call_id": outcome.call_id, "duration_us": duration_us, "error": e }),
                 )?;
             } else {
-                eprintln!(
+                output::stderr!(
                     "error: tool `{tool}` failed: {}: {}",
                     e.kind.as_str(),
                     e.message

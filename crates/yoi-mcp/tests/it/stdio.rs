@@ -145,23 +145,72 @@ async fn tools_and_results_have_mcp_shapes() {
     );
 }
 
+/// A `tools/call` line of exactly `len` bytes with its newline, `id` first.
+fn padded_call(id: u64, len: usize) -> Vec<u8> {
+    let mut line = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"yoi_history","arguments":{{"pad":""#).into_bytes();
+    let end = br#""}}}"#;
+    line.resize(len - end.len() - 1, b'x');
+    line.extend_from_slice(end);
+    line
+}
+
+/// The limit of a session without a runtime: the SDK's 16 MiB.
+const LIMIT: usize = 16 << 20;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_overlong_line_is_discarded_and_the_next_request_answered() {
+async fn an_oversized_line_is_answered_with_its_id_and_the_next_request_served() {
     let fixture = Fixture::new();
     let mut client = Client::start(&fixture);
     client.initialize().await;
-    // Past the 16 MiB bound: read and thrown away piece by piece.
-    let mut line = br#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"yoi_history","arguments":{"pad":""#.to_vec();
-    line.resize(line.len() + (17 << 20), b'x');
-    line.extend_from_slice(br#""}}}"#);
-    client.send_raw(&line).await;
+    // 20 MiB, past the 16 MiB bound: read and thrown away piece by piece.
+    client.send_raw(&padded_call(2, 20 << 20)).await;
+    let refused = client.response(2).await;
+    assert_eq!(
+        refused,
+        json!({"jsonrpc": "2.0", "id": 2, "error": {
+            "code": -32600,
+            "message": format!("the message is larger than the limit of {LIMIT} bytes; it was not read"),
+            "data": {"max_bytes": LIMIT},
+        }})
+    );
     let list = client.request(3, "tools/list", json!({})).await;
     assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 1);
+    // Without an id in its first bytes, the error has none.
+    let mut line = br#"{"jsonrpc":"2.0","method":"tools/call","params":{"pad":""#.to_vec();
+    line.resize(20 << 20, b'x');
+    client.send_raw(&line).await;
+    client
+        .send(json!({"jsonrpc": "2.0", "id": 4, "method": "ping"}))
+        .await;
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let line = client.lines.next_line().await.unwrap().unwrap();
+        seen.push(serde_json::from_str::<Value>(&line).unwrap());
+    }
+    seen.sort_by_key(|m| m.get("id").is_some());
+    assert_eq!(seen[0]["error"]["code"], -32600, "{seen:?}");
+    assert!(seen[0].get("id").is_none(), "{seen:?}");
+    assert_eq!(seen[1]["id"], 4, "{seen:?}");
     client.finish().await;
     assert!(
         fixture.events().is_empty(),
         "the discarded call must not have run"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_at_the_limit_is_served_and_one_byte_more_is_refused() {
+    let fixture = Fixture::new();
+    let mut client = Client::start(&fixture);
+    client.initialize().await;
+    client.send_raw(&padded_call(2, LIMIT)).await;
+    let served = client.response(2).await;
+    // Served: `pad` is not an argument of `yoi_history`, a tool error.
+    assert_eq!(served["result"]["isError"], true, "{served}");
+    client.send_raw(&padded_call(3, LIMIT + 1)).await;
+    let refused = client.response(3).await;
+    assert_eq!(refused["error"]["code"], -32600, "{refused}");
+    client.finish().await;
 }
 
 #[tokio::test]

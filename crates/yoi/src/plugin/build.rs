@@ -19,7 +19,7 @@ use clap::Args;
 use yoi_manifest::{MANIFEST_FILE, Manifest, Runtime};
 
 use crate::context::Context;
-use crate::output::hinted;
+use crate::output::{self, hinted};
 use crate::plugin::pack;
 
 /// The target every component is built for.
@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
     let Some(built) = build(&args.dir)? else {
         return Ok(ExitCode::from(1));
     };
-    eprintln!(
+    output::stderr!(
         "staged {} {} as `{}`; packing",
         built.manifest.id,
         built.manifest.version,

@@ -98,7 +98,7 @@ pub fn run(_ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         output::print(&format!("rejected: {}\n", args.path.display()))?;
         for e in &report.errors {
-            eprintln!("error: {e}");
+            output::stderr!("error: {e}");
         }
     }
     Ok(if report.ok {

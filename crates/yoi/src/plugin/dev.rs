@@ -28,7 +28,7 @@ use yoi_tools::{Session, ToolRegistry};
 use yoi_workspace::{Config, Discovered, Enablement, Inventory, QualifiedId, Source, Status};
 
 use crate::context::Context;
-use crate::output::hinted;
+use crate::output::{self, hinted};
 use crate::plugin::build;
 use crate::plugin::grant_flags::GrantFlags;
 
@@ -148,7 +148,7 @@ pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
     let report = plan.find(&qid.to_string())?;
     if !matches!(report.status, Status::Active | Status::Partial) {
         for d in &report.diagnostics {
-            eprintln!("error: {}", d.message);
+            output::stderr!("error: {}", d.message);
         }
         return Err(hinted(
             format!("`{qid}` cannot run: {}", report.status.as_str()),
@@ -159,7 +159,7 @@ pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
     let registry = Arc::new(ToolRegistry::new(&plan, Some(ctx.runtime()?)));
     if registry.tool(&tool).is_none() {
         for d in registry.diagnostics() {
-            eprintln!("warning: {d}");
+            output::stderr!("warning: {d}");
         }
         return Err(hinted(
             format!("tool `{tool}` could not be registered"),
@@ -167,13 +167,13 @@ pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let history = if ctx.workspace.join(".yoi").is_dir() {
-        eprintln!(
+        output::stderr!(
             "dev: the call is recorded in `{}` (`yoi history`)",
             ctx.workspace.join(".yoi/history.db").display()
         );
         ctx.history()?
     } else {
-        eprintln!(
+        output::stderr!(
             "dev: `{}` is not a workspace (no .yoi/): the call is recorded in a temporary history that ends with this command",
             ctx.workspace.display()
         );
@@ -193,16 +193,16 @@ fn show_grants(
     dir: &std::path::Path,
     manifest: &yoi_manifest::Manifest,
 ) -> anyhow::Result<()> {
-    eprintln!(
+    output::stderr!(
         "dev: calling {qid} {} {} (built from `{}`; not installed, no config written)",
         enablement.version,
         enablement.digest,
         dir.display()
     );
-    eprintln!("dev: granted for this call, and nothing else:");
+    output::stderr!("dev: granted for this call, and nothing else:");
     let text = toml::to_string(&enablement.grants).context("cannot show the grants")?;
     for line in text.lines().filter(|l| !l.is_empty()) {
-        eprintln!("dev:   {line}");
+        output::stderr!("dev:   {line}");
     }
     for api in &manifest.permissions.host_apis {
         let granted = match api {
@@ -210,7 +210,7 @@ fn show_grants(
             yoi_manifest::HostApi::Fs => !enablement.grants.fs.is_empty(),
         };
         if !granted {
-            eprintln!(
+            output::stderr!(
                 "dev: the manifest requests `{api}`, not granted here: its calls answer `denied` (grant with --{api})"
             );
         }

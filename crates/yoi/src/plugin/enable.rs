@@ -180,14 +180,14 @@ pub fn run_enable(ctx: &Context, args: EnableArgs) -> anyhow::Result<ExitCode> {
         ))?;
     }
     for t in report.tools.iter().filter(|t| !t.eligible) {
-        eprintln!(
+        output::stderr!(
             "note: tool `{}` is not eligible: {}",
             t.name,
             t.reason.as_deref().unwrap_or("")
         );
     }
     if report.surfaces.is_empty() {
-        eprintln!(
+        output::stderr!(
             "hint: nothing is granted yet; grant tools with `yoi plugin enable {qid} --tools NAMES` (or `--tools '*'`)"
         );
     }

@@ -56,7 +56,9 @@ pub fn run(ctx: &Context, args: InstallArgs) -> anyhow::Result<ExitCode> {
             manifest.version,
             package.digest()
         ))?;
-        eprintln!("hint: it runs only once enabled: `yoi plugin enable {reference} --tools '*'`");
+        output::stderr!(
+            "hint: it runs only once enabled: `yoi plugin enable {reference} --tools '*'`"
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

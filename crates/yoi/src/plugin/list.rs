@@ -36,7 +36,7 @@ struct Listing<'a> {
 pub fn run_list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
     let plan = ctx.plan()?;
     for d in &plan.diagnostics {
-        eprintln!("warning: {d}");
+        output::stderr!("warning: {d}");
     }
     if args.json {
         output::json(&Listing {
@@ -46,11 +46,11 @@ pub fn run_list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if plan.reports.is_empty() {
-        eprintln!(
+        output::stderr!(
             "no plugins found in the stores of `{}`",
             ctx.workspace.display()
         );
-        eprintln!("hint: `yoi plugin install FILE` puts a package into the project store");
+        output::stderr!("hint: `yoi plugin install FILE` puts a package into the project store");
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = plan
@@ -91,7 +91,7 @@ pub fn run_list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
         .filter(|r| !r.diagnostics.is_empty())
         .count();
     if troubled > 0 {
-        eprintln!("{troubled} plugin(s) have diagnostics; see `yoi plugin show REF`");
+        output::stderr!("{troubled} plugin(s) have diagnostics; see `yoi plugin show REF`");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -172,14 +172,14 @@ pub fn run(_ctx: &Context, args: NewArgs) -> anyhow::Result<ExitCode> {
     } else {
         output::print(&format!("{}\n", dest.display()))?;
         match args.template {
-            Template::Tool => eprintln!(
+            Template::Tool => output::stderr!(
                 "created plugin `{}` with tool `{}`; next (also in README.md):\n  cd {}\n  cargo test\n  yoi plugin build\n  yoi plugin dev --tool {} --input '{{\"text\": \"hello world\"}}'",
                 names.id,
                 names.tool,
                 shell_word(&dest),
                 names.tool
             ),
-            Template::Instance => eprintln!(
+            Template::Instance => output::stderr!(
                 "created plugin `{id}` with tool `{tool}` and ingress `{ingress}`; next (also in README.md):\n  cd {dir}\n  cargo test\n  yoi plugin build\n  yoi plugin install {id}-0.1.0.yoi-plugin\n  yoi plugin enable project:{id} --tools {tool} --ingresses {ingress}\n  yoi serve",
                 id = names.id,
                 tool = names.tool,

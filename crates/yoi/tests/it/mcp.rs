@@ -474,3 +474,57 @@ fn a_client_that_disconnects_mid_call_leaves_a_clean_exit_and_history() {
     );
     assert_eq!(history(&env).len(), 6);
 }
+
+/// The peak resident memory of `child`, in bytes, from `/proc`.
+#[cfg(target_os = "linux")]
+fn peak_rss(child: &Child) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no VmHWM in {status}"));
+    kib << 10
+}
+
+#[test]
+fn a_client_sending_a_huge_message_gets_an_error_and_the_server_stays_small() {
+    let env = workspace(None);
+    let mut server = Server::start(&env);
+    server.initialize("2025-11-25");
+    let list = server.request(2, "tools/list", json!({}));
+    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 4);
+    #[cfg(target_os = "linux")]
+    let before = peak_rss(&server.child);
+    // 40 MiB on one line, past the 16 MiB limit: never held whole.
+    let head = r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{"text":""#;
+    let mut line = head.to_owned();
+    line.push_str(&"x".repeat(40 << 20));
+    line.push_str(r#""}}}"#);
+    server.send_raw(&line);
+    drop(line);
+    let refused = server.until_response(3).pop().unwrap();
+    assert_eq!(refused["error"]["code"], -32600, "{refused}");
+    assert_eq!(
+        refused["error"]["message"],
+        format!(
+            "the message is larger than the limit of {} bytes; it was not read",
+            16 << 20
+        )
+    );
+    let echo = server.request(4, "tools/call", call("echo", json!({"text": "next"})));
+    assert_eq!(
+        echo["result"]["structuredContent"]["text"], "next",
+        "{echo}"
+    );
+    #[cfg(target_os = "linux")]
+    {
+        // At most the limit is buffered (by the SDK's reader, about 16.5 MiB
+        // measured); the line itself would be 40 MiB.
+        let grown = peak_rss(&server.child).saturating_sub(before);
+        assert!(grown < 32 << 20, "the server grew by {grown} bytes");
+    }
+    server.finish();
+    let tools: Vec<Value> = history(&env).iter().map(|e| e["tool"].clone()).collect();
+    assert_eq!(tools, ["echo", "echo"], "only the call after it ran");
+}

@@ -302,3 +302,64 @@ fn name_collisions_are_diagnostics_never_overrides() {
     assert_eq!(r.code, 1);
     assert_eq!(r.json()["error"]["kind"], "not-found");
 }
+
+/// What a terminal would act on: ESC, CR, the 8-bit CSI, a bidi override.
+fn raw_terminal_controls(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|c| matches!(c, '\u{1b}' | '\r' | '\u{9b}' | '\u{202e}'))
+        .collect()
+}
+
+#[test]
+fn a_tool_result_cannot_drive_the_terminal() {
+    let env = enabled(&[("echo", "echo")]);
+    // Clear the screen, return to the line's start, 8-bit CSI, right-to-left
+    // override: ESC and CR as JSON escapes, the others raw (valid JSON).
+    let input = "{\"text\":\"\\u001b[2J\\rok\u{9b}2J\u{202e}txet\"}";
+    let r = env.yoi(&["tool", "call", "echo", "--input", input]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        raw_terminal_controls(&r.stdout),
+        Vec::<char>::new(),
+        "{:?}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(r"\u001b[2J\rok\u{9b}2J\u{202e}txet"),
+        "{:?}",
+        r.stdout
+    );
+    // `--json` stays JSON with the same value.
+    let r = env.yoi(&["tool", "call", "echo", "--input", input, "--json"]);
+    assert_eq!(
+        raw_terminal_controls(&r.stdout),
+        Vec::<char>::new(),
+        "{:?}",
+        r.stdout
+    );
+    assert_eq!(
+        r.json()["content"][0]["json"]["text"],
+        "\u{1b}[2J\rok\u{9b}2J\u{202e}txet"
+    );
+    // An error that quotes the input is escaped on stderr.
+    let bad = "{\"text\":\"a\",\"\\u001b[2J\u{202e}\":1}";
+    let r = env.yoi(&["tool", "call", "echo", "--input", bad]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        raw_terminal_controls(&r.stderr),
+        Vec::<char>::new(),
+        "{:?}",
+        r.stderr
+    );
+    assert!(r.stderr.contains(r"'\u{1b}[2J\u{202e}'"), "{:?}", r.stderr);
+    // The history shows the recorded input and output escaped as well.
+    let r = env.yoi(&["history"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        raw_terminal_controls(&r.stdout),
+        Vec::<char>::new(),
+        "{:?}",
+        r.stdout
+    );
+    assert!(r.stdout.contains(r"\u{9b}2J\u{202e}txet"), "{:?}", r.stdout);
+}

@@ -18,7 +18,7 @@ use anyhow::Context as _;
 use parking_lot::Mutex;
 
 use super::TARGET;
-use crate::output::hinted;
+use crate::output::{self, hinted};
 
 /// Most of cargo's stderr kept to show after a failure: the end, where the
 /// errors and `could not compile` are.
@@ -43,7 +43,7 @@ pub(super) fn ensure_target(dir: &Path) -> anyhow::Result<()> {
             ));
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!(
+            output::stderr!(
                 "note: rustup was not found; assuming the Rust standard library for `{TARGET}` is installed"
             );
             return Ok(());
@@ -53,7 +53,9 @@ pub(super) fn ensure_target(dir: &Path) -> anyhow::Result<()> {
     if installed.lines().any(|l| l.trim() == TARGET) {
         return Ok(());
     }
-    eprintln!("the `{TARGET}` target is not installed; adding it: rustup target add {TARGET}");
+    output::stderr!(
+        "the `{TARGET}` target is not installed; adding it: rustup target add {TARGET}"
+    );
     let status = Command::new("rustup")
         .args(["target", "add", TARGET])
         .current_dir(dir)
@@ -157,8 +159,8 @@ pub(super) fn build(dir: &Path, cargo_toml: &Path, id: &str) -> anyhow::Result<O
 
     if !status.success() {
         kept.show();
-        eprintln!("error: building `{id}` failed: cargo exited with {status}");
-        eprintln!("hint: fix what cargo reports above, then run this again");
+        output::stderr!("error: building `{id}` failed: cargo exited with {status}");
+        output::stderr!("hint: fix what cargo reports above, then run this again");
         return Ok(None);
     }
     if kept.has_warnings() {
@@ -173,7 +175,7 @@ pub(super) fn build(dir: &Path, cargo_toml: &Path, id: &str) -> anyhow::Result<O
             "a component is a library: set `crate-type = [\"cdylib\"]` in `[lib]` of Cargo.toml",
         )
     })?;
-    eprintln!(
+    output::stderr!(
         "built `{}` in {:.1}s",
         artifact.display(),
         elapsed.as_secs_f64()
@@ -274,7 +276,7 @@ impl Progress {
                         )
                     };
                     let mut err = std::io::stderr().lock();
-                    let _ = write!(err, "\r\x1b[2K{line}");
+                    let _ = write!(err, "\r\x1b[2K{}", output::printable(&line));
                     let _ = err.flush();
                     drop(err);
                     tick += 1;
@@ -283,7 +285,7 @@ impl Progress {
                 let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
             }))
         } else {
-            eprintln!(
+            output::stderr!(
                 "building {id}: cargo build --release --target {TARGET} (cargo's output is shown if it fails)"
             );
             None
