@@ -378,8 +378,17 @@ fn malformed_lines_are_ignored_and_the_server_keeps_serving() {
     server.finish();
 }
 
+/// Tests whose timing a 40 MiB transfer on the other test thread would
+/// disturb (the cancellation windows) take turns with it.
+static TIMING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn alone() -> std::sync::MutexGuard<'static, ()> {
+    TIMING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
 fn a_cancelled_call_is_dropped_and_never_finishes() {
+    let _alone = alone();
     let deadline = Duration::from_millis(3000);
     let env = workspace(Some(deadline.as_millis() as u64));
     let mut server = Server::start(&env);
@@ -489,6 +498,7 @@ fn peak_rss(child: &Child) -> u64 {
 
 #[test]
 fn a_client_sending_a_huge_message_gets_an_error_and_the_server_stays_small() {
+    let _alone = alone();
     let env = workspace(None);
     let mut server = Server::start(&env);
     server.initialize("2025-11-25");
