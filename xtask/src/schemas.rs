@@ -12,7 +12,8 @@
 //! `[limits]` (read by `yoi-runtime`) and `[serve]` (read by the `yoi` binary)
 //! are described here, key by key; the binary's integration tests
 //! (`crates/yoi/tests/it/authoring.rs`) check those keys against the names the
-//! real parsers accept and the defaults against `docs/security.md`.
+//! real parsers accept, and the limits' defaults and maxima against what the
+//! runtime accepts.
 
 use std::path::PathBuf;
 
@@ -126,21 +127,22 @@ fn config_schema() -> Value {
     })
 }
 
-/// `[limits]`: the per-call limits of `yoi_runtime::Limits`, with its defaults.
+/// `[limits]`: the per-call limits of `yoi_runtime::Limits`, with its
+/// defaults and its upper bounds (`Limits::MAX`).
 fn limits_schema() -> Value {
-    let limit = |description: &str, default: u64| json!({ "description": description, "type": "integer", "minimum": 1, "default": default });
+    let limit = |description: &str, default: u64, maximum: u64| json!({ "description": description, "type": "integer", "minimum": 1, "maximum": maximum, "default": default });
     json!({
-        "description": "Limits on every plugin call. Every key is optional; unknown keys are errors.",
+        "description": "Limits on every plugin call. Every key is optional; unknown keys, and values past their maximum, are errors.",
         "type": "object",
         "additionalProperties": false,
         "properties": {
-            "deadline_ms": limit("Wall-clock time for one call, guest code and host calls together, in milliseconds.", 10_000),
-            "memory_bytes": limit("Largest linear memory a guest may grow to, in bytes.", 256 << 20),
-            "table_elements": limit("Largest table a guest may grow to, in elements.", 100_000),
-            "max_input_bytes": limit("Largest tool input accepted, in bytes of JSON.", 1 << 20),
-            "max_output_bytes": limit("Largest tool output accepted, in bytes (all content together).", 4 << 20),
-            "max_diagnostic_bytes": limit("Captured guest stdout and stderr kept per call, in bytes each.", 16 << 10),
-            "max_error_message_bytes": limit("Longest error message kept from a guest, in bytes.", 4 << 10),
+            "deadline_ms": limit("Wall-clock time for one call, guest code and host calls together, in milliseconds.", 10_000, 3_600_000),
+            "memory_bytes": limit("Largest linear memory a guest may grow to, in bytes.", 256 << 20, 4 << 30),
+            "table_elements": limit("Largest table a guest may grow to, in elements.", 100_000, 10_000_000),
+            "max_input_bytes": limit("Largest tool input accepted, in bytes of JSON.", 1 << 20, 64 << 20),
+            "max_output_bytes": limit("Largest tool output accepted, in bytes (all content together).", 4 << 20, 64 << 20),
+            "max_diagnostic_bytes": limit("Captured guest stdout and stderr kept per call, in bytes each.", 16 << 10, 16 << 20),
+            "max_error_message_bytes": limit("Longest error message kept from a guest, in bytes.", 4 << 10, 1 << 20),
         },
     })
 }

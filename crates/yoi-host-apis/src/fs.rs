@@ -10,13 +10,15 @@
 //! root whatever symlinks say, races included.
 //!
 //! Bounds: reads, writes and listings have size limits ([`FsLimits`]); writes
-//! are atomic. Errors never carry file contents or the root's host path.
+//! are atomic, private while written, and keep the replaced file's
+//! permission bits. Errors never carry file contents or the root's host path.
 //!
 //! The blocking work runs on tokio's blocking pool. Dropping a returned
 //! future abandons its result, but an operation already running finishes:
 //! bounded by the limits, and for `write` all or nothing.
 
 mod error;
+mod mode;
 mod ops;
 mod path;
 

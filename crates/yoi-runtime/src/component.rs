@@ -239,7 +239,7 @@ fn convert_output(output: tools::ToolOutput, limits: &Limits) -> Result<Vec<Cont
         .map(|c| match c {
             C::Text(s) | C::Json(s) => s.len(),
         })
-        .sum();
+        .fold(0, usize::saturating_add);
     if total > limits.max_output_bytes {
         return Err(CallError::new(
             CallErrorKind::OutputTooLarge,

@@ -94,8 +94,10 @@ impl Drop for Inner {
 
 impl Runtime {
     /// Build the engine and its linkers, and start the epoch ticker that
-    /// enforces call deadlines.
+    /// enforces call deadlines. Limits past their bounds in [`Limits::MAX`]
+    /// are refused: the runtime's arithmetic on them relies on the bounds.
     pub fn new(config: RuntimeConfig) -> Result<Runtime, RuntimeError> {
+        config.limits.check()?;
         let engine_err = |e: wasmtime::Error| RuntimeError::Engine {
             message: format!("{e:#}"),
         };

@@ -6,9 +6,26 @@ use serde::Serialize;
 
 use crate::output::CallDiagnostics;
 
-/// Why a plugin could not be loaded.
+/// Why the runtime could not be built, or a plugin could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
+    /// `[limits]` does not parse: an unknown key, a value of the wrong type,
+    /// a zero deadline.
+    #[error("invalid `[limits]`: {message}")]
+    InvalidLimits {
+        /// The parser's reason.
+        message: String,
+    },
+    /// A limit is past its upper bound (see [`Limits::MAX`](crate::Limits::MAX)).
+    #[error("invalid `[limits]`: `{key}` is `{value}`, past its upper bound `{max}`")]
+    LimitTooLarge {
+        /// The key, as `[limits]` spells it.
+        key: &'static str,
+        /// The value given.
+        value: u64,
+        /// The largest value the key accepts.
+        max: u64,
+    },
     /// The engine or its linkers could not be built.
     #[error("cannot create the wasmtime engine: {message}")]
     Engine {

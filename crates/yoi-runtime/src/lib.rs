@@ -13,6 +13,8 @@
 //! - **Limits on every call** ([`Limits`]): a wall-clock deadline that stops
 //!   guest loops (epoch interruption) and host calls (the call future is
 //!   dropped); memory and table caps; bounded input, output, diagnostics.
+//!   Each limit has an upper bound ([`Limits::MAX`]) that the runtime's
+//!   arithmetic on it relies on.
 //! - **Containment**: a trap, panic, timeout or limit hit becomes a
 //!   [`CallError`]; the instance that hit it is discarded, the host goes on.
 //! - **Compiled cache** (`cache.rs`): artifacts are compiled once, keyed by

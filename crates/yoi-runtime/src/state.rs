@@ -70,7 +70,7 @@ impl StoreState {
         CallDiagnostics {
             stdout,
             stderr,
-            dropped_bytes: d1 + d2,
+            dropped_bytes: d1.saturating_add(d2),
         }
     }
 }

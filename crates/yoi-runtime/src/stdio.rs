@@ -53,7 +53,7 @@ impl BoundedPipe {
         let room = self.capacity.saturating_sub(b.bytes.len());
         let kept = room.min(data.len());
         b.bytes.extend_from_slice(&data[..kept]);
-        b.dropped += (data.len() - kept) as u64;
+        b.dropped = b.dropped.saturating_add((data.len() - kept) as u64);
         self.shared.written.store(true, Ordering::Release);
     }
 

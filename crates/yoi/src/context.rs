@@ -37,7 +37,10 @@ impl Context {
     pub fn runtime(&self) -> anyhow::Result<yoi_runtime::Runtime> {
         let config = self.config()?;
         let limits = yoi_runtime::Limits::from_table(&config.limits).map_err(|e| {
-            crate::output::hinted(e, "see `[limits]` in docs/security.md for the keys")
+            crate::output::hinted(
+                e,
+                "see `[limits]` in docs/security.md for the keys and their bounds",
+            )
         })?;
         let cache_root = yoi_runtime::RuntimeConfig::default_cache_root().ok_or_else(|| {
             crate::output::hinted("no cache directory", "set XDG_CACHE_HOME or HOME")

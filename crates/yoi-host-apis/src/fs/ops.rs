@@ -10,8 +10,9 @@
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
+use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt, Permissions, PermissionsExt};
 
+use super::mode;
 use super::path::RelPath;
 use super::{DirEntry, EntryKind, FsError, FsLimits};
 
@@ -58,7 +59,8 @@ pub(crate) fn read(
 /// Replace (or create) a file atomically: write a temporary file in the same
 /// directory, flush it to disk, then rename it over the target. Readers see
 /// the old content or the new, never a mix; a failed or abandoned write
-/// leaves the target as it was.
+/// leaves the target as it was. The temporary file is private until it is
+/// given the replaced file's mode, just before the rename ([`super::mode`]).
 pub(crate) fn write(dir: &Dir, path: &RelPath, shown: &str, data: &[u8]) -> Result<(), FsError> {
     let io = |e: std::io::Error| FsError::from_io(shown, &e);
     let Some((parent, name)) = path.split() else {
@@ -69,12 +71,12 @@ pub(crate) fn write(dir: &Dir, path: &RelPath, shown: &str, data: &[u8]) -> Resu
     };
     let parent = dir.open_dir(parent).map_err(io)?;
     let temp = temp_name();
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
     let result = parent
-        .open_with(&temp, &options)
+        .open_with(&temp, &mode::temp_options())
         .and_then(|mut file| {
             file.write_all(data)?;
+            let mode = mode::replacing(&parent, name);
+            file.set_permissions(Permissions::from_mode(mode))?;
             file.sync_all()
         })
         .and_then(|()| parent.rename(&temp, &parent, name));

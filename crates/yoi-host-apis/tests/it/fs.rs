@@ -307,6 +307,46 @@ async fn sizes_are_bounded() {
     assert_eq!(fs.list_dir(0, "docs").await.unwrap().len(), 1);
 }
 
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+/// A plugin granted `write` replaces a file: the file keeps its permission
+/// bits (a private key stays private, a script stays executable) but never
+/// its set-id bits, and a new file gets what `File::create` gives. That the
+/// temporary file is created private is a unit test (`fs/mode.rs`).
+#[tokio::test]
+async fn a_write_keeps_the_replaced_files_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = fixture();
+    let fs = policy(&f.root, &[FsOp::Write]);
+    for (before, after) in [
+        (0o600, 0o600),
+        (0o755, 0o755),
+        (0o640, 0o640),
+        (0o4755, 0o755),
+    ] {
+        let name = format!("mode-{before:o}");
+        let path = f.root.join(&name);
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(before)).unwrap();
+        fs.write(0, &name, b"new".to_vec()).await.unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert_eq!(mode_of(&path), after, "over a {before:o} file");
+    }
+
+    let reference = f.root.join("reference");
+    drop(std::fs::File::create(&reference).unwrap());
+    fs.write(0, "docs/new.txt", b"new".to_vec()).await.unwrap();
+    let created = mode_of(&f.root.join("docs/new.txt"));
+    assert_eq!(created, mode_of(&reference), "a new file: {created:o}");
+}
+
 #[tokio::test]
 async fn a_fifo_is_refused_without_blocking() {
     let f = fixture();

@@ -795,4 +795,32 @@ fn the_config_schema_knows_every_limits_and_serve_key() {
     );
     assert_eq!(r.code, 1, "the limits were refused: {}", r.stderr);
     assert!(r.stderr.contains("nothing"), "{}", r.stderr);
+
+    // Every documented maximum is accepted, and one past it refused by name.
+    let limits = schema["properties"]["limits"]["properties"]
+        .as_object()
+        .unwrap();
+    let at_max: String = limits
+        .iter()
+        .map(|(key, spec)| format!("{key} = {}\n", spec["maximum"]))
+        .collect();
+    std::fs::write(&config, format!("[limits]\n{at_max}")).unwrap();
+    let r = yoi(
+        &env,
+        &env.ws(),
+        &["tool", "call", "nothing", "--input", "{}"],
+    );
+    assert_eq!(r.code, 1, "the maxima were refused: {}", r.stderr);
+    for (key, spec) in limits {
+        let max = spec["maximum"].as_u64().unwrap();
+        std::fs::write(&config, format!("[limits]\n{key} = {}\n", max + 1)).unwrap();
+        let r = yoi(
+            &env,
+            &env.ws(),
+            &["tool", "call", "nothing", "--input", "{}"],
+        );
+        assert_eq!(r.code, 2, "{key}: {}", r.stderr);
+        let expected = format!("`{key}` is `{}`, past its upper bound `{max}`", max + 1);
+        assert!(r.stderr.contains(&expected), "{key}: {}", r.stderr);
+    }
 }

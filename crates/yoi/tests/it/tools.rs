@@ -138,6 +138,56 @@ fn a_hostile_call_is_contained_and_the_next_call_works() {
     );
 }
 
+/// A repository's config asks for a call that never ends: a deadline of
+/// `u64::MAX` ms. TOML integers stop at `i64::MAX`, so the config parser
+/// refuses that one; the largest that parses is refused by the deadline's
+/// bound. Either way the command exits 2 with the error and its hint, the
+/// plugin never runs, and nothing panics.
+#[test]
+fn an_endless_deadline_is_refused() {
+    let env = enabled(&[("echo", "echo")]);
+    let call = ["tool", "call", "echo", "--input", r#"{"text":"hi"}"#];
+
+    set_limits(&env, "deadline_ms = 18446744073709551615");
+    let r = env.yoi(&call);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert!(r.stderr.contains("is not valid TOML"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("deadline_ms = 18446744073709551615") && r.stderr.contains("too large"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.ends_with(
+            "hint: fix `.yoi/config.toml` by hand; yoi does not overwrite a file it cannot read\n"
+        ),
+        "{}",
+        r.stderr
+    );
+
+    let path = env.ws().join(".yoi/config.toml");
+    let config = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("18446744073709551615", &i64::MAX.to_string());
+    std::fs::write(&path, config).unwrap();
+    let r = env.yoi(&call);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    assert_eq!(
+        r.stderr,
+        "error: invalid `[limits]`: `deadline_ms` is `9223372036854775807`, past its upper bound `3600000`\n\
+         hint: see `[limits]` in docs/security.md for the keys and their bounds\n"
+    );
+    let history = env.yoi(&["history", "--json"]).json();
+    assert_eq!(
+        history["events"],
+        serde_json::json!([]),
+        "the plugin never ran"
+    );
+}
+
 /// A call is recorded before the plugin runs, and stays recorded when `yoi`
 /// is killed in the middle of it; the log the dead process leaves is cleaned
 /// up by the next one. (That a log's events reach the database when the
