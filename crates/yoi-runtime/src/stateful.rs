@@ -13,6 +13,13 @@
 //! to 30 s, reset after a start that succeeds. `stop` always completes within
 //! the call deadline plus a small grace: a plugin that hangs in `stop` is
 //! dropped.
+//!
+//! Cancelling never silently resets an instance: when the future running
+//! guest code on it is dropped (an MCP client cancelled, an HTTP client went
+//! away), the instance cannot be handed back mid-call, so it is recorded as
+//! failed with a `cancelled` diagnostic and restarted through the restart
+//! path above, counted in `restarts` (see [`life`]'s `InFlight`). The host's
+//! history records the call itself as a `tool_error` of kind `cancelled`.
 
 use std::time::{Duration, Instant};
 
@@ -25,6 +32,11 @@ use crate::error::{CallError, CallErrorKind};
 use crate::output::{CallDiagnostics, ToolOutput};
 use crate::plugin::{HOST_GRACE, Instance, LoadedPlugin, Warm};
 
+mod life;
+
+use life::{InFlight, Life};
+pub use life::{InstanceState, Lifecycle};
+
 /// First restart delay after a failure; doubles per consecutive failure.
 const BACKOFF_START: Duration = Duration::from_millis(100);
 /// Longest restart delay.
@@ -35,54 +47,6 @@ const MAX_STATUS_BYTES: usize = 16 * 1024;
 const MAX_NOTICES: usize = 64;
 /// Diagnostics kept in the lifecycle report.
 const MAX_DIAGNOSTICS: usize = 16;
-
-/// A lifecycle state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum InstanceState {
-    /// `start` is running.
-    Starting,
-    /// Started; calls and events go to the instance.
-    Running,
-    /// `stop` is running.
-    Stopping,
-    /// Not started yet, or stopped.
-    Stopped,
-    /// Discarded after an error, trap or limit hit; started again on the
-    /// next use once its backoff has passed.
-    Failed,
-}
-
-impl InstanceState {
-    /// The state's name, as the host reports it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InstanceState::Starting => "starting",
-            InstanceState::Running => "running",
-            InstanceState::Stopping => "stopping",
-            InstanceState::Stopped => "stopped",
-            InstanceState::Failed => "failed",
-        }
-    }
-}
-
-/// The lifecycle of a plugin's instance, as the host reports it.
-#[derive(Debug, Clone, Serialize)]
-pub struct Lifecycle {
-    /// The current state.
-    pub state: InstanceState,
-    /// Tool calls and ingress events handled.
-    pub calls: u64,
-    /// Calls and events that ended in an error (guest error or sandbox stop).
-    pub errors: u64,
-    /// Fresh instances started after a failure.
-    pub restarts: u64,
-    /// The latest problems, newest last, bounded.
-    pub diagnostics: Vec<String>,
-    /// Milliseconds until a failed instance may be started again.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub restart_in_ms: Option<u64>,
-}
 
 /// Something a plugin emitted while handling an event: for history, never
 /// for a model's context.
@@ -138,17 +102,6 @@ pub(crate) struct Stateful {
     life: Mutex<Life>,
 }
 
-struct Life {
-    state: InstanceState,
-    calls: u64,
-    errors: u64,
-    restarts: u64,
-    failures_in_a_row: u32,
-    retry_at: Option<Instant>,
-    ever_started: bool,
-    diagnostics: Vec<String>,
-}
-
 impl Stateful {
     pub(crate) fn new(config_json: &str) -> Stateful {
         Stateful {
@@ -169,25 +122,6 @@ impl Stateful {
 
     fn life(&self) -> parking_lot::MutexGuard<'_, Life> {
         self.life.lock()
-    }
-}
-
-impl Life {
-    fn note(&mut self, message: String) {
-        if self.diagnostics.len() == MAX_DIAGNOSTICS {
-            self.diagnostics.remove(0);
-        }
-        self.diagnostics.push(yoi_manifest::bounded(&message, 1024));
-    }
-
-    fn fail(&mut self, message: String) {
-        self.state = InstanceState::Failed;
-        let backoff = BACKOFF_START
-            .saturating_mul(1 << self.failures_in_a_row.min(16))
-            .min(BACKOFF_MAX);
-        self.failures_in_a_row += 1;
-        self.retry_at = Some(Instant::now() + backoff);
-        self.note(message);
     }
 }
 
@@ -271,6 +205,7 @@ impl LoadedPlugin {
             life.ever_started = true;
             life.state = InstanceState::Starting;
         }
+        let mut in_flight = InFlight::new(s, "start");
         let deadline = Instant::now() + self.runtime.limits.deadline;
         let warm = match tokio::time::timeout(
             self.runtime.limits.deadline + HOST_GRACE,
@@ -278,8 +213,12 @@ impl LoadedPlugin {
         )
         .await
         {
-            Err(_) => return Err(self.fail(s, self.timed_out(), "start")),
+            Err(_) => {
+                in_flight.done();
+                return Err(self.fail(s, self.timed_out(), "start"));
+            }
             Ok(Err((e, store))) => {
+                in_flight.done();
                 return Err(self.fail(s, self.failure(&e, Some(store)), "start"));
             }
             Ok(Ok(w)) => w,
@@ -290,6 +229,7 @@ impl LoadedPlugin {
                 Box::pin(async move { i.yoi_plugin_lifecycle().call_start(store, &config).await })
             })
             .await;
+        in_flight.done();
         match result {
             Ok((Ok(()), _)) => {
                 *live = warm;
@@ -378,7 +318,9 @@ impl LoadedPlugin {
         let mut live = s.live.lock().await;
         self.ensure_started(s, &mut live).await?;
         let warm = live.take().expect("started above");
+        let mut in_flight = InFlight::new(s, "call");
         let (warm, result) = self.guarded(warm, f).await;
+        in_flight.done();
         *live = warm;
         let mut life = s.life();
         life.calls += 1;
@@ -504,19 +446,27 @@ impl LoadedPlugin {
         }
     }
 
-    /// The plugin's own status (a JSON object), if its instance is running.
-    /// Does not start an instance.
-    pub async fn plugin_status(&self) -> Option<serde_json::Value> {
+    /// The plugin's own status (a JSON object), if its instance is running
+    /// and idle. Never waits for the instance: `None` when a call, event or
+    /// service step holds it (the caller keeps what it had), `Some(None)`
+    /// when it is not running or reports nothing usable. Does not start an
+    /// instance. A status hook runs under the call deadline like any call;
+    /// `/status` requests never run it, the registry's refresher does.
+    pub async fn try_plugin_status(&self) -> Option<Option<serde_json::Value>> {
         let s = self.stateful.as_ref()?;
-        let mut live = s.live.lock().await;
-        let warm = live.take()?;
+        let mut live = s.live.try_lock().ok()?;
+        let Some(warm) = live.take() else {
+            return Some(None);
+        };
+        let mut in_flight = InFlight::new(s, "status");
         let (warm, result) = self
             .guarded(warm, |i, store| {
                 Box::pin(async move { i.yoi_plugin_lifecycle().call_status(store).await })
             })
             .await;
+        in_flight.done();
         *live = warm;
-        match result {
+        Some(match result {
             Ok((text, _)) if text.len() <= MAX_STATUS_BYTES => serde_json::from_str(&text).ok(),
             Ok(_) => Some(serde_json::json!({"error": "status larger than the host keeps"})),
             Err(e) => {
@@ -525,7 +475,7 @@ impl LoadedPlugin {
                 }
                 None
             }
-        }
+        })
     }
 
     /// Stop the instance: call its `stop`, bounded by the deadline, and drop
@@ -543,11 +493,13 @@ impl LoadedPlugin {
             return;
         };
         s.life().state = InstanceState::Stopping;
+        let mut in_flight = InFlight::new(s, "stop");
         let (_, result) = self
             .guarded(warm, |i, store| {
                 Box::pin(async move { i.yoi_plugin_lifecycle().call_stop(store).await })
             })
             .await;
+        in_flight.done();
         let mut life = s.life();
         if let Err(e) = result {
             life.note(format!("stop: {e}"));

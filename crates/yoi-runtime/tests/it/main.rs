@@ -10,6 +10,7 @@
 //! needs host APIs.
 
 mod cache;
+mod cancel;
 mod concurrency;
 mod containment;
 mod legacy;
