@@ -86,7 +86,7 @@ pub fn run() -> anyhow::Result<()> {
     );
     println!(
         "While `yoi serve` runs, tick the counter and read it back:\n  \
-         curl -X POST -d '{{}}' http://127.0.0.1:7717/ingress/project:counter/tick\n  \
+         curl -X POST -H 'Content-Type: application/json' -d '{{}}' http://127.0.0.1:7717/ingress/project:counter/tick\n  \
          curl http://127.0.0.1:7717/status\n  \
          (and call `increment` over MCP: it sees the ticks)"
     );

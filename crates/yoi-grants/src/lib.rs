@@ -31,5 +31,7 @@ pub use file::read_bounded;
 pub use fs::{FsGrant, FsOp};
 pub use grants::{Grants, NameGrant};
 pub use https::{HTTP_METHODS, HttpsGrant, HttpsSettings, HttpsTarget, MAX_ROOTS_PEM_BYTES};
-pub use ingress::{IngressAuth, IngressCheck};
+pub use ingress::{
+    DEFAULT_MAX_SKEW_SECS, IngressAuth, IngressCheck, MAX_SKEW_SECS_LIMIT, TimestampCheck,
+};
 pub use secret::{MAX_SECRET_BYTES, SecretHeader};

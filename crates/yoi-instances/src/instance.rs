@@ -24,13 +24,17 @@ pub struct PluginInstance {
     digest: String,
     runtime: Option<Runtime>,
     https: Arc<HttpsSettings>,
-    loaded: OnceLock<Result<Arc<LoadedPlugin>, String>>,
+    pub(crate) loaded: OnceLock<Result<Arc<LoadedPlugin>, String>>,
     pub(crate) ingresses: BTreeMap<String, Ingress>,
     /// Set by `start` for a stateful plugin with a granted ingress; taken at
     /// shutdown so that no event is accepted after it.
     pub(crate) queue: Mutex<Option<mpsc::Sender<IngressEvent>>>,
     pub(crate) counters: Arc<Counters>,
     pub(crate) services: Vec<(String, Arc<ServiceCounters>)>,
+    /// What the plugin last said about itself (its `status` hook), as the
+    /// registry's refresher last read it; `/status` serves this, never the
+    /// hook itself.
+    pub(crate) status_snapshot: Mutex<Option<serde_json::Value>>,
 }
 
 impl std::fmt::Debug for PluginInstance {
@@ -86,6 +90,7 @@ impl PluginInstance {
             queue: Mutex::new(None),
             counters: Arc::default(),
             services,
+            status_snapshot: Mutex::new(None),
         }
     }
 

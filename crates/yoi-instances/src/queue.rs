@@ -29,6 +29,7 @@ pub(crate) async fn work(
     recorder: Recorder,
     counters: Arc<Counters>,
     handle_until: HandleUntil,
+    changed: Arc<tokio::sync::Notify>,
 ) {
     while let Some(event) = rx.recv().await {
         let (ingress, id) = (event.ingress.clone(), event.id.clone());
@@ -44,7 +45,9 @@ pub(crate) async fn work(
             );
             continue;
         }
-        match plugin.handle_event(event).await {
+        let outcome = plugin.handle_event(event).await;
+        changed.notify_one();
+        match outcome {
             Ok(notices) => {
                 counters.handled.fetch_add(1, Ordering::Relaxed);
                 if notices.is_empty() {

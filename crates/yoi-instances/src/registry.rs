@@ -1,11 +1,15 @@
 //! [`PluginInstanceRegistry`]: the one owner of every [`PluginInstance`].
+//!
+//! Once started it also keeps each stateful plugin's status snapshot fresh
+//! (about every [`crate::supervisor`] interval, and soon after a state
+//! change), so that reports never run guest code.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 use yoi_history::{Event, EventKind, History};
 use yoi_manifest::Surface;
@@ -37,6 +41,9 @@ pub struct PluginInstanceRegistry {
     handle_until: HandleUntil,
     /// Tells service runners to stop.
     stop_services: watch::Sender<bool>,
+    /// Woken when an instance's state may have changed (an event handled, a
+    /// service step run, a restart), so the status snapshot follows soon.
+    status_changed: Arc<Notify>,
 }
 
 /// The tasks and the history of a started registry.
@@ -46,6 +53,7 @@ struct Running {
     workers: Vec<JoinHandle<()>>,
     services: Vec<JoinHandle<()>>,
     supervisor: JoinHandle<()>,
+    refresher: JoinHandle<()>,
 }
 
 impl std::fmt::Debug for PluginInstanceRegistry {
@@ -85,6 +93,7 @@ impl PluginInstanceRegistry {
             next_event: AtomicU64::new(1),
             handle_until: Arc::default(),
             stop_services: watch::channel(false).0,
+            status_changed: Arc::new(Notify::new()),
         }
     }
 
@@ -167,6 +176,7 @@ impl PluginInstanceRegistry {
                     recorder.clone(),
                     counters.clone(),
                     self.stop_services.subscribe(),
+                    self.status_changed.clone(),
                 )));
             }
             if !instance.ingresses.is_empty() {
@@ -178,16 +188,26 @@ impl PluginInstanceRegistry {
                     recorder,
                     instance.counters.clone(),
                     self.handle_until.clone(),
+                    self.status_changed.clone(),
                 )));
             }
         }
-        let supervisor = tokio::spawn(crate::supervisor::supervise(Arc::downgrade(self)));
+        let supervisor = tokio::spawn(crate::supervisor::supervise(
+            Arc::downgrade(self),
+            self.status_changed.clone(),
+        ));
+        self.refresh_statuses().await;
+        let refresher = tokio::spawn(crate::supervisor::refresh(
+            Arc::downgrade(self),
+            self.status_changed.clone(),
+        ));
         *self.lock_running() = Some(Running {
             history,
             session,
             workers,
             services,
             supervisor,
+            refresher,
         });
     }
 
@@ -287,13 +307,20 @@ impl PluginInstanceRegistry {
         Ok(id)
     }
 
-    /// Every plugin's live state.
-    pub async fn report(&self) -> Vec<crate::InstanceReport> {
-        let mut out = Vec::with_capacity(self.instances.len());
+    /// Every plugin's live state, from counters, lifecycles and the status
+    /// snapshots: no guest code runs and no instance is waited for (see
+    /// [`crate::InstanceReport`]).
+    pub fn report(&self) -> Vec<crate::InstanceReport> {
+        self.instances.iter().map(|i| i.report()).collect()
+    }
+
+    /// Take a fresh status snapshot of every running stateful plugin that is
+    /// not busy ([`PluginInstance::refresh_status`]). Once started, the
+    /// registry does this about every second and soon after state changes.
+    pub async fn refresh_statuses(&self) {
         for instance in &self.instances {
-            out.push(instance.report().await);
+            instance.refresh_status().await;
         }
-        out
     }
 
     /// Stop accepting events and let the queued ones be handled for up to
@@ -320,6 +347,7 @@ impl PluginInstanceRegistry {
                 let _ = w.await;
             }
             running.supervisor.abort();
+            running.refresher.abort();
         }
         for instance in &self.instances {
             if let Ok(p) = instance.loaded() {
@@ -333,6 +361,7 @@ impl Drop for PluginInstanceRegistry {
     fn drop(&mut self) {
         if let Some(running) = self.lock_running().take() {
             running.supervisor.abort();
+            running.refresher.abort();
         }
     }
 }

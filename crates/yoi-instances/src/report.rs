@@ -1,4 +1,11 @@
 //! Live reports of each plugin's instance, for `/status`.
+//!
+//! A report runs no guest code and never waits for an instance: counters
+//! and the lifecycle are read as they are (each behind a lock that is never
+//! held across guest code), and what the plugin says about itself is the
+//! snapshot the registry's refresher last took
+//! ([`PluginInstance::refresh_status`]). A plugin whose `status` hook hangs,
+//! or an instance busy with a long call, cannot stall a `/status` request.
 
 use std::sync::atomic::Ordering;
 
@@ -24,7 +31,8 @@ pub struct InstanceReport {
     /// Granted services and how their steps went.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub services: Vec<ServiceReport>,
-    /// What the plugin itself reports (`instance` world, running only).
+    /// What the plugin itself last reported (`instance` world, running
+    /// only): the refresher's snapshot, at most about a second old.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plugin_status: Option<serde_json::Value>,
 }
@@ -60,9 +68,9 @@ pub struct EventCounters {
 }
 
 impl PluginInstance {
-    /// This plugin's live state; a stateful plugin that is running is asked
-    /// for its own status too.
-    pub async fn report(&self) -> InstanceReport {
+    /// This plugin's live state, with the plugin's own status from the last
+    /// snapshot. Runs no guest code and does not wait for the instance.
+    pub fn report(&self) -> InstanceReport {
         let c = &self.counters;
         let events = EventCounters {
             accepted: c.accepted.load(Ordering::Relaxed),
@@ -79,7 +87,7 @@ impl PluginInstance {
                     "stateless"
                 },
                 p.lifecycle(),
-                p.plugin_status().await,
+                self.status_snapshot.lock().clone(),
             ),
             Err(e) => (
                 "unavailable",
@@ -104,6 +112,7 @@ impl PluginInstance {
                 last_error: c.last_error.lock().clone(),
             })
             .collect();
+        let plugin_status = plugin_status.filter(|_| lifecycle.state == InstanceState::Running);
         InstanceReport {
             plugin: self.reference().to_owned(),
             kind,
@@ -111,6 +120,21 @@ impl PluginInstance {
             events,
             services,
             plugin_status,
+        }
+    }
+}
+
+impl PluginInstance {
+    /// Ask a running stateful plugin for its status and keep the answer as
+    /// the snapshot reports serve. An instance busy with a call keeps its
+    /// previous snapshot (this never queues behind a call); one that is not
+    /// running has none. Loads nothing: a plugin not yet loaded is skipped.
+    pub async fn refresh_status(&self) {
+        let Some(Ok(plugin)) = self.loaded.get() else {
+            return;
+        };
+        if let Some(status) = plugin.try_plugin_status().await {
+            *self.status_snapshot.lock() = status;
         }
     }
 }

@@ -30,6 +30,7 @@ pub(crate) async fn run(
     recorder: Recorder,
     counters: Arc<ServiceCounters>,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    changed: Arc<tokio::sync::Notify>,
 ) {
     let mut retry = SERVICE_RETRY;
     loop {
@@ -46,6 +47,7 @@ pub(crate) async fn run(
                 format!("`{}` is not granted service `{name}`", resolved.qid),
             ))
         };
+        changed.notify_one();
         let delay = match result {
             Ok(s) => {
                 recorder.notices(&name, &id, s.notices);

@@ -1,9 +1,15 @@
 //! The supervisor: a failed stateful instance is started again once its
 //! restart backoff has passed (the policy is `yoi_runtime`'s stateful
-//! adapter's). It holds the registry weakly, so dropping the registry ends it.
+//! adapter's). Beside it, the status refresher keeps each plugin's status
+//! snapshot fresh: every [`REFRESH_EVERY`], and soon after a state change
+//! (at most one refresh per [`REFRESH_GAP`]), never waiting for a busy
+//! instance. Both hold the registry weakly, so dropping the registry ends
+//! them.
 
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use yoi_runtime::InstanceState;
 
@@ -12,7 +18,12 @@ use crate::PluginInstanceRegistry;
 /// How often the supervisor looks for failed instances to restart.
 const SUPERVISE_EVERY: Duration = Duration::from_millis(250);
 
-pub(crate) async fn supervise(registry: Weak<PluginInstanceRegistry>) {
+/// The longest a status snapshot goes without a refresh attempt.
+const REFRESH_EVERY: Duration = Duration::from_secs(1);
+/// The shortest time between two refreshes, however often state changes.
+const REFRESH_GAP: Duration = Duration::from_millis(100);
+
+pub(crate) async fn supervise(registry: Weak<PluginInstanceRegistry>, changed: Arc<Notify>) {
     loop {
         tokio::time::sleep(SUPERVISE_EVERY).await;
         let Some(registry) = registry.upgrade() else {
@@ -26,7 +37,23 @@ pub(crate) async fn supervise(registry: Weak<PluginInstanceRegistry>) {
             if life.state == InstanceState::Failed && life.restart_in_ms.unwrap_or(0) == 0 {
                 // A start error is recorded in the lifecycle and retried.
                 let _ = plugin.start().await;
+                changed.notify_one();
             }
         }
+    }
+}
+
+pub(crate) async fn refresh(registry: Weak<PluginInstanceRegistry>, changed: Arc<Notify>) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(REFRESH_EVERY) => {}
+            () = changed.notified() => {}
+        }
+        let Some(registry) = registry.upgrade() else {
+            return;
+        };
+        registry.refresh_statuses().await;
+        drop(registry);
+        tokio::time::sleep(REFRESH_GAP).await;
     }
 }

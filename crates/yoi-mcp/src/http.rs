@@ -8,6 +8,9 @@
 //!   the checks cannot be switched off through this API.
 //! - Request bodies are bounded like stdio lines (413 past the bound).
 //!
+//! [`HttpOptions::check`] is the same allowlist as one predicate, for a
+//! mounting server to apply to its other routes.
+//!
 //! Authentication is the mounting server's: `yoi serve` puts this router
 //! behind the same bearer guard as its other endpoints (`yoi-serve`).
 //!
@@ -22,6 +25,10 @@ use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use yoi_tools::Session;
 
 use crate::YoiMcp;
+
+mod allow;
+
+pub use allow::Refusal;
 
 /// Where the MCP endpoint is mounted.
 pub const MCP_PATH: &str = "/mcp";

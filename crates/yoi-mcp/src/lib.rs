@@ -28,5 +28,5 @@ mod pipe;
 mod stdio;
 
 pub use handler::{EVENTS_URI, PROGRESS_INTERVAL, YoiMcp};
-pub use http::{HttpOptions, MCP_PATH, http_router};
+pub use http::{HttpOptions, MCP_PATH, Refusal as HostRefusal, http_router};
 pub use stdio::{serve_io, serve_stdio};

@@ -2,17 +2,25 @@
 //! [`yoi_mcp::MCP_PATH`], `/ingress/{plugin}/{ingress}`, and a JSON error for
 //! everything else.
 //!
+//! - Every route, and every path that matches none, first passes the `Host`
+//!   and `Origin` allowlist `/mcp` has always had (403 otherwise, see
+//!   `allow`): a DNS-rebinding or cross-site page gets nothing from any of
+//!   them.
 //! - `/healthz` is open to anyone who can connect: it says only that the
 //!   process is serving, so liveness probes need no secret.
 //! - `/status` names the workspace path and every plugin, so with a bearer
 //!   token configured it requires the same token as `/mcp` (401 otherwise).
+//!   It is built from the instance registry's counters, lifecycles and
+//!   status snapshots: a request runs no guest code and waits for no
+//!   instance.
 //! - `POST /ingress/{plugin}/{ingress}[?kind=KIND]`: one JSON event for a
 //!   plugin's declared, granted ingress; 202 with the event id once it is
-//!   recorded and queued, 4xx with a JSON error otherwise (429 when the
-//!   plugin's queue is full). With a bearer token configured it requires the
+//!   recorded and queued, 4xx with a JSON error otherwise (415 unless the
+//!   body is declared `application/json`, 429 when the plugin's queue is
+//!   full; see `ingress`). With a bearer token configured it requires the
 //!   token too.
-//! - `/mcp` keeps `yoi-mcp`'s Host and Origin checks and body bound, behind
-//!   the same bearer guard ([`BearerGuard`]) as the two above.
+//! - `/mcp` keeps `yoi-mcp`'s own Host and Origin checks and body bound,
+//!   behind the same bearer guard ([`BearerGuard`]) as the two above.
 //! - Request bodies: `/mcp` bounds its own (413 past the bound), `/ingress`
 //!   reads at most `MAX_EVENT_BYTES` (413 past it); the other endpoints take
 //!   none and refuse a request that declares one (413), so no body is ever
@@ -23,20 +31,24 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::json;
 use yoi_history::History;
-use yoi_instances::{IngressError, MAX_EVENT_BYTES, PluginInstanceRegistry};
 use yoi_mcp::HttpOptions;
 use yoi_tools::{Session, ToolRegistry};
 
 use crate::BearerGuard;
 use crate::status::StatusReport;
+
+mod allow;
+mod ingress;
+
+use ingress::IngressState;
 
 /// Liveness: answers while the server runs, unguarded.
 pub const HEALTH_PATH: &str = "/healthz";
@@ -49,7 +61,8 @@ pub const INGRESS_PATH: &str = "/ingress/{plugin}/{ingress}";
 
 /// Everything the routes serve from; [`App::router`] makes the router.
 pub struct App {
-    /// The report built at start; each `/status` adds the live instances.
+    /// The report built at start; each `/status` adds the instances' live
+    /// state (see [`yoi_instances::InstanceReport`]).
     pub status: StatusReport,
     /// Each MCP session gets its own [`Session`] over this registry; its
     /// plugin instances are where ingress events go and whose state
@@ -57,7 +70,8 @@ pub struct App {
     pub registry: Arc<ToolRegistry>,
     /// Where every MCP session's calls are recorded.
     pub history: Option<Arc<History>>,
-    /// Host and Origin checks of `/mcp` (see `ServeConfig::mcp_options`).
+    /// The Host and Origin allowlist of every route, `/mcp`'s own included
+    /// (see `ServeConfig::mcp_options`).
     pub mcp: HttpOptions,
     /// The bearer token `/mcp`, `/status` and `/ingress` require, if any.
     pub guard: Option<BearerGuard>,
@@ -82,14 +96,18 @@ impl App {
                 let status = status.clone();
                 let live = live.clone();
                 async move {
-                    let report = status.with_instances(live.report().await);
+                    let report = status.with_instances(live.report());
                     json_response(StatusCode::OK, &report)
                 }
             }),
         );
         let ingress_route = Router::new()
-            .route(INGRESS_PATH, post(ingress))
-            .with_state(instances);
+            .route(INGRESS_PATH, post(ingress::ingress))
+            .with_state(IngressState {
+                instances,
+                authenticated: guard.is_some(),
+            });
+        let allowlist = mcp.clone();
         let mcp_route =
             yoi_mcp::http_router(move || Session::new(registry.clone(), history.clone()), mcp);
         let guarded = |router: Router| match &guard {
@@ -117,52 +135,10 @@ impl App {
                     "no such endpoint; yoi serve answers /healthz, /status, /ingress/{plugin}/{ingress} and /mcp",
                 )
             })
-    }
-}
-
-async fn ingress(
-    State(instances): State<Arc<PluginInstanceRegistry>>,
-    Path((plugin, name)): Path<(String, String)>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
-    // `?kind=NAME`; kinds are plain names, so no decoding is needed (an
-    // encoded one simply matches no declared kind).
-    let kind = uri
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("kind="));
-    let bytes = match axum::body::to_bytes(body, MAX_EVENT_BYTES + 1).await {
-        Ok(b) => b,
-        Err(_) => {
-            return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &IngressError::TooLarge.to_string(),
-            );
-        }
-    };
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    match instances.deliver(&plugin, &name, kind, &bytes, &header) {
-        Ok(id) => json_response(StatusCode::ACCEPTED, &json!({"id": id, "queued": true})),
-        Err(e) => {
-            let status = match &e {
-                IngressError::NotFound(_) => StatusCode::NOT_FOUND,
-                IngressError::NotGranted(_) => StatusCode::FORBIDDEN,
-                IngressError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-                IngressError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-                IngressError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                IngressError::Busy | IngressError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-                IngressError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            };
-            error(status, &e.to_string())
-        }
+            .layer(middleware::from_fn_with_state(
+                allowlist,
+                allow::require_allowed,
+            ))
     }
 }
 

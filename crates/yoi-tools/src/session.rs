@@ -265,7 +265,9 @@ impl Drop for CancelGuard<'_> {
             plugin: self.plugin,
             digest: self.digest,
             error_kind: Some("cancelled"),
-            message: Some("the call was cancelled before it finished; the plugin was stopped"),
+            message: Some(
+                "the call was cancelled before it finished; a plugin already running it was stopped (a stateful plugin's instance is then recorded as failed and restarted)",
+            ),
             duration_us: Some(self.started.elapsed().as_micros() as u64),
             ..self.session.event(EventKind::ToolError)
         });

@@ -71,7 +71,9 @@ impl Reply {
     }
 }
 
-/// Send one request with these headers (and `body`, if any).
+/// Send one request with these headers (and `body`, if any). A request
+/// names the loopback host, as every HTTP/1.1 client does for a local
+/// server, unless `headers` give a `host` of their own.
 pub async fn send(
     app: &Router,
     method: Method,
@@ -80,6 +82,9 @@ pub async fn send(
     body: Option<&str>,
 ) -> Reply {
     let mut request = Request::builder().method(method).uri(path);
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        request = request.header("host", "127.0.0.1:7717");
+    }
     for (k, v) in headers {
         request = request.header(*k, *v);
     }
@@ -126,9 +131,6 @@ pub async fn post_mcp(app: &Router, extra: &[(&str, &str)], message: &Value) -> 
         ("accept", "application/json, text/event-stream"),
         ("content-type", "application/json"),
     ];
-    if !extra.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
-        headers.push(("host", "127.0.0.1:7717"));
-    }
     headers.extend_from_slice(extra);
     send(
         app,
