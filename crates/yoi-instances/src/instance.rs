@@ -34,7 +34,7 @@ pub struct PluginInstance {
     /// What the plugin last said about itself (its `status` hook), as the
     /// registry's refresher last read it; `/status` serves this, never the
     /// hook itself.
-    pub(crate) status_snapshot: Mutex<Option<serde_json::Value>>,
+    pub(crate) status_snapshot: Arc<Snapshot>,
 }
 
 impl std::fmt::Debug for PluginInstance {
@@ -44,6 +44,9 @@ impl std::fmt::Debug for PluginInstance {
             .finish()
     }
 }
+
+/// What a plugin last said about itself.
+pub(crate) type Snapshot = Mutex<Option<serde_json::Value>>;
 
 /// Event counters of one plugin.
 #[derive(Default)]
@@ -90,7 +93,7 @@ impl PluginInstance {
             queue: Mutex::new(None),
             counters: Arc::default(),
             services,
-            status_snapshot: Mutex::new(None),
+            status_snapshot: Arc::default(),
         }
     }
 

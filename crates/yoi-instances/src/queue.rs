@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 use tokio::sync::mpsc;
 use yoi_runtime::{IngressEvent, LoadedPlugin};
 
-use crate::instance::Counters;
+use crate::instance::{Counters, Snapshot};
 use crate::record::Recorder;
 
 /// After this instant (set at shutdown), events still queued are recorded
@@ -29,7 +29,7 @@ pub(crate) async fn work(
     recorder: Recorder,
     counters: Arc<Counters>,
     handle_until: HandleUntil,
-    changed: Arc<tokio::sync::Notify>,
+    snapshot: Arc<Snapshot>,
 ) {
     while let Some(event) = rx.recv().await {
         let (ingress, id) = (event.ingress.clone(), event.id.clone());
@@ -46,7 +46,8 @@ pub(crate) async fn work(
             continue;
         }
         let outcome = plugin.handle_event(event).await;
-        changed.notify_one();
+        // The status after this event, before it is counted handled.
+        crate::report::take_snapshot(&plugin, &snapshot).await;
         match outcome {
             Ok(notices) => {
                 counters.handled.fetch_add(1, Ordering::Relaxed);

@@ -41,8 +41,9 @@ pub struct PluginInstanceRegistry {
     handle_until: HandleUntil,
     /// Tells service runners to stop.
     stop_services: watch::Sender<bool>,
-    /// Woken when an instance's state may have changed (an event handled, a
-    /// service step run, a restart), so the status snapshot follows soon.
+    /// Woken when an instance's state may have changed (a service step run,
+    /// a restart), so the status snapshot follows soon; the event worker
+    /// takes its own snapshot after each event.
     status_changed: Arc<Notify>,
 }
 
@@ -188,7 +189,7 @@ impl PluginInstanceRegistry {
                     recorder,
                     instance.counters.clone(),
                     self.handle_until.clone(),
-                    self.status_changed.clone(),
+                    instance.status_snapshot.clone(),
                 )));
             }
         }

@@ -4,15 +4,19 @@
 //! and the lifecycle are read as they are (each behind a lock that is never
 //! held across guest code), and what the plugin says about itself is the
 //! snapshot the registry's refresher last took
-//! ([`PluginInstance::refresh_status`]). A plugin whose `status` hook hangs,
+//! ([`PluginInstance::refresh_status`]; the event worker takes one after
+//! each event it delivers, before counting it handled, so a report that
+//! counts an event handled shows the status after it unless a call took the
+//! instance in between). A plugin whose `status` hook hangs,
 //! or an instance busy with a long call, cannot stall a `/status` request.
 
 use std::sync::atomic::Ordering;
 
 use serde::Serialize;
-use yoi_runtime::{InstanceState, Lifecycle};
+use yoi_runtime::{InstanceState, Lifecycle, LoadedPlugin};
 
 use crate::PluginInstance;
+use crate::instance::Snapshot;
 
 /// The live state of one plugin.
 #[derive(Debug, Clone, Serialize)]
@@ -133,8 +137,13 @@ impl PluginInstance {
         let Some(Ok(plugin)) = self.loaded.get() else {
             return;
         };
-        if let Some(status) = plugin.try_plugin_status().await {
-            *self.status_snapshot.lock() = status;
-        }
+        take_snapshot(plugin, &self.status_snapshot).await;
+    }
+}
+
+/// Ask `plugin` for its status into `snapshot`, unless it is busy.
+pub(crate) async fn take_snapshot(plugin: &LoadedPlugin, snapshot: &Snapshot) {
+    if let Some(status) = plugin.try_plugin_status().await {
+        *snapshot.lock() = status;
     }
 }

@@ -553,7 +553,7 @@ fn from_plugin_new_instance_to_an_event_through_serve() {
     assert_eq!(code, 422, "{refused}");
 
     let entry = server.wait_for("project:my-inbox", |p| {
-        p["instance"]["events"]["handled"] == 1
+        p["instance"]["events"]["handled"] == 1 && p["instance"]["plugin_status"]["received"] == 1
     });
     assert_eq!(entry["instance"]["state"], "running", "{entry}");
     assert_eq!(entry["instance"]["events"]["accepted"], 1, "{entry}");
