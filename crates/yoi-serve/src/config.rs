@@ -109,7 +109,8 @@ impl ServeConfig {
         })
     }
 
-    /// How `/mcp` checks `Host` and `Origin` when serving on `listen`:
+    /// How every route (`/mcp` and the others alike) checks `Host` and
+    /// `Origin` when serving on `listen`:
     /// loopback plus `allowed_hosts` and `allowed_origins`, plus the literal
     /// address listened on when it is neither loopback nor unspecified. That
     /// address is not a rebinding target: a page that rebinds its own name

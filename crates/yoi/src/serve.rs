@@ -14,8 +14,8 @@
 //! every line printed.
 //!
 //! Secure defaults (see `yoi_serve::ServeConfig` for `[serve]`): a loopback
-//! address, loopback `Host` and `Origin` only (DNS-rebinding checks in
-//! `yoi-mcp`), no token. Listening anywhere else works but is warned about
+//! address, loopback `Host` and `Origin` only on every route (the
+//! DNS-rebinding allowlist of `yoi-mcp`, applied by `yoi-serve`), no token. Listening anywhere else works but is warned about
 //! on stderr, more loudly without a token. Stdout stays empty: this command
 //! has no data to print, and its log is a few lines on stderr, the last of
 //! them `yoi serve: listening on http://ADDR …` with the bound address.
@@ -161,7 +161,7 @@ fn warn_if_exposed(listen: SocketAddr, has_token: bool) {
         output::stderr!(
             "yoi serve: warning: `{listen}` is not a loopback address and no `token_file` is set \
              in `[serve]`: anyone who can reach it can call the workspace's tools (only Host \
-             headers naming loopback, this address or `allowed_hosts` are accepted at /mcp)"
+             headers naming loopback, this address or `allowed_hosts` are accepted)"
         );
     }
 }
