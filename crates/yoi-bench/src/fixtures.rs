@@ -62,6 +62,16 @@ pub fn write_workspace(ws: &Path, packages: &[(String, Vec<u8>)]) {
     std::fs::write(ws.join(".yoi/config.toml"), config).expect("writing the config");
 }
 
+/// Approve the config of `ws` in the trust store under `config_home` (the
+/// `XDG_CONFIG_HOME` of the `yoi` processes a bench starts), as `yoi trust`
+/// would: the bench wrote that config itself.
+pub fn trust_workspace(ws: &Path, config_home: &Path) {
+    let config = yoi_workspace::Config::load(ws).expect("the config");
+    yoi_workspace::TrustStore::at(config_home.join(yoi_workspace::TRUST_FILE))
+        .approve(ws, &config)
+        .expect("approving the bench workspace");
+}
+
 /// A workspace at `ws` with only `echo` installed and enabled.
 pub fn echo_workspace(ws: &Path) {
     let package = fixture("echo");
@@ -113,7 +123,12 @@ impl Bench {
         stores.user = None;
         stores.builtin = None;
         let config = yoi_workspace::Config::load(&ws).expect("the config");
-        let plan = yoi_workspace::resolve(yoi_workspace::discover(&stores), &config);
+        // The bench wrote this config itself, so its authority is its own.
+        let plan = yoi_workspace::resolve(
+            yoi_workspace::discover(&stores),
+            &config,
+            &yoi_workspace::Trust::Trusted,
+        );
         assert_eq!(
             plan.plugins.len(),
             1,

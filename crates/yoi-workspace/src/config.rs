@@ -54,6 +54,11 @@ pub struct Config {
     pub serve: toml::Table,
     /// `[https]`: workspace-wide settings of the `https` host API.
     pub https: HttpsSettings,
+    /// The digest of the file's authority (every `[plugins]` entry but its
+    /// `config` table, `[serve]`, `[https]`, `[limits]`), which an approval
+    /// in the [`TrustStore`](crate::TrustStore) must match; `None` when the
+    /// file grants nothing.
+    pub authority: Option<Digest>,
 }
 
 /// One enabled plugin.
@@ -147,6 +152,7 @@ impl Config {
         }
         Ok(Config {
             plugins,
+            authority: crate::trust::authority_digest(&table),
             limits: section("limits")?,
             serve: section("serve")?,
             https,

@@ -25,6 +25,8 @@ pub enum DiagnosticKind {
     Config,
     /// A surface, tool or host API is not eligible (not requested, not granted).
     Grant,
+    /// The workspace config is not approved by this user (`yoi trust`).
+    Untrusted,
 }
 
 /// One problem found with one plugin, as data for the front ends to show.

@@ -44,6 +44,15 @@ pub enum WorkspaceError {
         /// The renderer's message.
         message: String,
     },
+    /// The trust store cannot be read or written, or a workspace path
+    /// cannot be a key in it.
+    #[error("trust store `{path}`: {message}")]
+    TrustStore {
+        /// The store file, or the workspace.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A grant that does not parse, or a file read through `yoi_grants`
     /// (a secret, a trust root, the config file itself) that cannot be used.
     #[error(transparent)]

@@ -3,9 +3,11 @@
 //! Stores are inventoried ([`discover`]), the enablement file is read
 //! ([`Config`]), and the two are resolved once into a [`Plan`]: per plugin, a
 //! status in the vocabulary `active`, `partial`, `disabled`, `missing`,
-//! `rejected`, the tools and surfaces that are eligible, and diagnostics. The
+//! `rejected`, `untrusted`, the tools and surfaces that are eligible, and diagnostics. The
 //! runtime runs from the plan only. Nothing here executes plugin code, and a
-//! bad package or a bad config entry never affects unrelated plugins.
+//! bad package or a bad config entry never affects unrelated plugins. The
+//! config's authority counts only once this user approved it ([`Trust`],
+//! [`TrustStore`]): a cloned repository's config enables nothing.
 
 #![warn(missing_docs)]
 
@@ -17,6 +19,7 @@ mod error;
 mod plan;
 mod resolve;
 mod source;
+mod trust;
 
 pub use config::{CONFIG_FILE, Config, Enablement};
 pub use diag::{Diagnostic, DiagnosticKind};
@@ -28,6 +31,7 @@ pub use plan::{
 };
 pub use resolve::resolve;
 pub use source::{Lookup, PluginRef, QualifiedId, Source, Stores};
+pub use trust::{TRUST_FILE, TRUST_HINT, Trust, TrustStore};
 /// The grant types of this crate's public API ([`Enablement::grants`],
 /// [`Enablement::ingress`] and the check it reads, [`Config::https`]);
 /// other crates import grant types from `yoi_grants`.

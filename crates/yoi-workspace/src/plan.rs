@@ -30,6 +30,8 @@ pub enum Status {
     Missing,
     /// Invalid, pin mismatch, ambiguous, or nothing eligible.
     Rejected,
+    /// Enabled by a config this user has not approved (`yoi trust`).
+    Untrusted,
 }
 
 impl Status {
@@ -41,6 +43,7 @@ impl Status {
             Status::Disabled => "disabled",
             Status::Missing => "missing",
             Status::Rejected => "rejected",
+            Status::Untrusted => "untrusted",
         }
     }
 }
@@ -216,6 +219,9 @@ pub struct Plan {
     pub diagnostics: Vec<String>,
     /// `[https]` of the config, for building the plugins' https policies.
     pub https: crate::HttpsSettings,
+    /// Whether the config's authority counted; when untrusted, no plugin
+    /// may run and every enabled one is `untrusted`.
+    pub trust: crate::Trust,
 }
 
 impl Plan {

@@ -16,11 +16,13 @@ use yoi_package::Package;
 use crate::plan::judge;
 use crate::{
     Config, Diagnostic, DiagnosticKind, Eligibility, Enablement, Inventory, Plan, PluginReport,
-    QualifiedId, ResolvedIngress, ResolvedPlugin, ResolvedTool, Status,
+    QualifiedId, ResolvedIngress, ResolvedPlugin, ResolvedTool, Status, Trust,
 };
 
-/// Resolve an inventory against the enablement file.
-pub fn resolve(inventory: Inventory, config: &Config) -> Plan {
+/// Resolve an inventory against the enablement file, whose authority counts
+/// only as far as `trust` allows: while untrusted, every enabled plugin is
+/// `untrusted` and none may run (see [`crate::trust`]).
+pub fn resolve(inventory: Inventory, config: &Config, trust: &Trust) -> Plan {
     let mut plan = Plan {
         diagnostics: inventory
             .store_errors
@@ -132,6 +134,7 @@ pub fn resolve(inventory: Inventory, config: &Config) -> Plan {
         plan.reports.push(report);
     }
     plan.reports.sort_by(|a, b| a.reference.cmp(&b.reference));
+    crate::trust::distrust(&mut plan, trust);
     plan
 }
 

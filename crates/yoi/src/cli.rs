@@ -42,6 +42,8 @@ pub enum Command {
     Mcp(crate::mcp::McpArgs),
     /// Serve the workspace over HTTP: MCP (Streamable HTTP), status and health.
     Serve(crate::serve::ServeArgs),
+    /// Review what the workspace's config grants and approve it on this machine.
+    Trust(crate::trust::TrustArgs),
 }
 
 impl Cli {
@@ -53,6 +55,7 @@ impl Cli {
             Command::History(args) => crate::history::run(&ctx, args),
             Command::Mcp(args) => crate::mcp::run(&ctx, args),
             Command::Serve(args) => crate::serve::run(&ctx, args),
+            Command::Trust(args) => crate::trust::run(&ctx, args),
         }
     }
 }

@@ -12,6 +12,7 @@ mod output;
 mod plugin;
 mod serve;
 mod tool;
+mod trust;
 
 use std::process::ExitCode;
 

@@ -30,6 +30,7 @@ pub struct McpArgs {}
 
 pub fn run(ctx: &Context, _args: McpArgs) -> anyhow::Result<ExitCode> {
     let plan = ctx.plan()?;
+    crate::trust::say_untrusted("yoi mcp", ctx, &plan.trust);
     for d in &plan.diagnostics {
         output::stderr!("yoi mcp: warning: {d}");
     }

@@ -69,7 +69,13 @@ pub struct ServeArgs {
 }
 
 pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let config = ctx.config()?;
+    // An untrusted config loses `[serve]` (and all else it grants) here,
+    // before its listen address or token file is looked at.
+    let (config, trust, warnings) = ctx.loaded()?;
+    crate::trust::say_untrusted("yoi serve", ctx, &trust);
+    for w in &warnings {
+        output::stderr!("yoi serve: warning: {w}");
+    }
     let serve =
         ServeConfig::parse(&config.serve, &ctx.workspace, &config.path).map_err(with_hint)?;
     let listen = args.listen.or(serve.listen).unwrap_or(DEFAULT_LISTEN);
@@ -84,7 +90,7 @@ pub fn run(ctx: &Context, args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     warn_if_exposed(listen, token.is_some());
 
-    let plan = yoi_workspace::resolve(yoi_workspace::discover(&ctx.stores), &config);
+    let plan = yoi_workspace::resolve(yoi_workspace::discover(&ctx.stores), &config, &trust);
     for d in &plan.diagnostics {
         output::stderr!("yoi serve: warning: {d}");
     }

@@ -108,7 +108,16 @@ fn call(ctx: &Context, args: CallArgs) -> anyhow::Result<ExitCode> {
     );
     let code = print_outcome(&args.name, outcome, args.json)?;
     if not_registered && !args.json {
-        output::stderr!("hint: `yoi tool list` shows the registered tools");
+        match &plan.trust {
+            yoi_workspace::Trust::Untrusted { reason } => {
+                output::stderr!(
+                    "`{}` is not trusted, so none of its plugins run: {reason}",
+                    ctx.workspace.display()
+                );
+                output::stderr!("hint: {}", yoi_workspace::TRUST_HINT);
+            }
+            _ => output::stderr!("hint: `yoi tool list` shows the registered tools"),
+        }
     }
     Ok(code)
 }

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use yoi_manifest::Surface;
 use yoi_package::Package;
 use yoi_test_support::{TestManifest, component_bytes, package_from_parts};
-use yoi_workspace::{Config, Discovered, Inventory, Plan, QualifiedId, resolve};
+use yoi_workspace::{
+    Config, Discovered, Inventory, Plan, QualifiedId, Status, Trust, TrustStore, resolve,
+};
 
 /// A tool-world component requesting the tools `read` and `write`.
 fn two_tools() -> TestManifest {
@@ -60,7 +62,7 @@ fn plan(package: &Package, entry: &str) -> Plan {
             .replace("{version}", &package.manifest().version.to_string())
     };
     let config = Config::parse(&config, PathBuf::from("/ws/.yoi/config.toml")).unwrap();
-    resolve(inventory, &config)
+    resolve(inventory, &config, &Trust::Trusted)
 }
 
 fn snapshot(name: &str, plan: &Plan) {
@@ -222,7 +224,53 @@ fn present_but_not_enabled_is_disabled_and_enabled_but_absent_is_missing() {
         PathBuf::from("/ws/.yoi/config.toml"),
     )
     .unwrap();
-    let plan = resolve(Inventory::default(), &config);
+    let plan = resolve(Inventory::default(), &config, &Trust::Trusted);
     snapshot("missing", &plan);
     assert!(plan.plugins.is_empty());
+}
+
+/// A cloned repository ships a package and a config granting it: resolved
+/// against a store that never approved that config, nothing may run.
+#[test]
+fn a_config_nobody_approved_runs_nothing() {
+    let manifest = two_tools().requests_tools(&["read", "write"], None);
+    let package = package(&manifest);
+    let entry =
+        format!("{PIN}surfaces = [\"tool\"]\n[plugins.\"project:notes\".grants]\ntools = [\"*\"]")
+            .replace("{digest}", &package.digest().to_string())
+            .replace("{version}", &package.manifest().version.to_string());
+    let dir = tempfile::tempdir().unwrap();
+    let store = TrustStore::at(dir.path().join("config/yoi/trust.toml"));
+    let config = Config::parse(
+        &format!("[plugins.\"project:notes\"]\n{entry}\n"),
+        dir.path().join(".yoi/config.toml"),
+    )
+    .unwrap();
+    let trust = store.judge(dir.path(), &config);
+    let Trust::Untrusted { reason } = &trust else {
+        panic!("{trust:?}");
+    };
+    assert!(reason.contains("never been approved"), "{reason}");
+    let inventory = |package: &Package| Inventory {
+        packages: vec![Discovered {
+            qid: "project:notes".parse().unwrap(),
+            path: PathBuf::from("/store/notes.yoi-plugin"),
+            package: Ok(package.clone()),
+            diagnostics: Vec::new(),
+        }],
+        store_errors: Vec::new(),
+    };
+    let plan = resolve(inventory(&package), &config, &trust);
+    assert!(plan.plugins.is_empty());
+    let report = &plan.reports[0];
+    assert_eq!(report.status, Status::Untrusted);
+    assert!(report.tools.iter().all(|t| !t.eligible));
+    assert!(report.diagnostics[0].message.contains("run `yoi trust`"));
+
+    store.approve(dir.path(), &config).unwrap();
+    let trust = store.judge(dir.path(), &config);
+    assert_eq!(trust, Trust::Trusted);
+    let plan = resolve(inventory(&package), &config, &trust);
+    assert_eq!(plan.plugins.len(), 1);
+    assert_eq!(plan.reports[0].status, Status::Active);
 }

@@ -25,7 +25,9 @@ use yoi_grants::{Grants, NameGrant};
 use yoi_history::History;
 use yoi_manifest::Surface;
 use yoi_tools::{Session, ToolRegistry};
-use yoi_workspace::{Config, Discovered, Enablement, Inventory, QualifiedId, Source, Status};
+use yoi_workspace::{
+    Config, Discovered, Enablement, Inventory, QualifiedId, Source, Status, Trust,
+};
 
 use crate::context::Context;
 use crate::output::{self, hinted};
@@ -134,6 +136,7 @@ pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
         limits: config.limits.clone(),
         serve: toml::Table::new(),
         https: config.https.clone(),
+        authority: None,
     };
     let inventory = Inventory {
         packages: vec![Discovered {
@@ -144,7 +147,8 @@ pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
         }],
         store_errors: Vec::new(),
     };
-    let plan = yoi_workspace::resolve(inventory, &call_config);
+    // The grants are the ones this command line gives: the user's own.
+    let plan = yoi_workspace::resolve(inventory, &call_config, &Trust::Trusted);
     let report = plan.find(&qid.to_string())?;
     if !matches!(report.status, Status::Active | Status::Partial) {
         for d in &report.diagnostics {

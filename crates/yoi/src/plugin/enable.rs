@@ -1,13 +1,16 @@
 //! `yoi plugin enable`, `disable` and `update`: the only commands that change
 //! what may run. `enable` pins the package's current version and digest and
 //! writes exactly the grants given on the command line; nothing is implied.
+//! Each records this user's approval of the config it writes, but only when
+//! the config was trusted (or granted nothing) before: enabling one plugin
+//! in a cloned repository never approves the grants the repository shipped.
 
 use std::process::ExitCode;
 
 use clap::Args;
 use yoi_grants::{Grants, NameGrant};
 use yoi_manifest::Surface;
-use yoi_workspace::{ConfigEditor, Enablement, Inventory, Lookup, PluginRef, QualifiedId};
+use yoi_workspace::{Enablement, Inventory, Lookup, PluginRef, QualifiedId, TRUST_HINT, Trust};
 
 use crate::context::Context;
 use crate::output;
@@ -93,7 +96,7 @@ fn ambiguous(text: &str, many: &[QualifiedId]) -> anyhow::Error {
 
 pub fn run_enable(ctx: &Context, args: EnableArgs) -> anyhow::Result<ExitCode> {
     // Refuse early, with its hint, if the config cannot be read: it is never overwritten.
-    ctx.config()?;
+    ctx.raw_config()?;
     let inventory = yoi_workspace::discover(&ctx.stores);
     let qid = qualify_discovered(&inventory, &args.reference)?;
     let found: Vec<_> = inventory.by_qid(&qid).collect();
@@ -161,9 +164,7 @@ pub fn run_enable(ctx: &Context, args: EnableArgs) -> anyhow::Result<ExitCode> {
         config,
         ingress: Default::default(),
     };
-    let mut editor = ConfigEditor::open(&ctx.workspace)?;
-    editor.set_enablement(&qid, &enablement)?;
-    editor.save()?;
+    let trust = ctx.edit_config(|editor| Ok(editor.set_enablement(&qid, &enablement)?))?;
 
     let plan = ctx.plan()?;
     let report = plan.find(&qid.to_string())?;
@@ -186,7 +187,8 @@ pub fn run_enable(ctx: &Context, args: EnableArgs) -> anyhow::Result<ExitCode> {
             t.reason.as_deref().unwrap_or("")
         );
     }
-    if report.surfaces.is_empty() {
+    still_untrusted(ctx, &trust);
+    if report.surfaces.is_empty() && trust.allows_authority() {
         output::stderr!(
             "hint: nothing is granted yet; grant tools with `yoi plugin enable {qid} --tools NAMES` (or `--tools '*'`)"
         );
@@ -194,9 +196,20 @@ pub fn run_enable(ctx: &Context, args: EnableArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Say so when an edit left the config untrusted (it was before the edit).
+fn still_untrusted(ctx: &Context, trust: &Trust) {
+    if let Trust::Untrusted { reason } = trust {
+        output::stderr!(
+            "warning: `{}` is still not trusted ({reason}), so none of its plugins run; this edit approves nothing",
+            ctx.workspace.display()
+        );
+        output::stderr!("hint: {TRUST_HINT}");
+    }
+}
+
 /// The config key an existing enablement is stored under.
 fn enabled_key(ctx: &Context, text: &str) -> anyhow::Result<QualifiedId> {
-    let config = ctx.config()?;
+    let config = ctx.raw_config()?;
     let r: PluginRef = text.parse()?;
     let enabled: Vec<QualifiedId> = config
         .plugins
@@ -215,16 +228,18 @@ fn enabled_key(ctx: &Context, text: &str) -> anyhow::Result<QualifiedId> {
 
 pub fn run_disable(ctx: &Context, args: DisableArgs) -> anyhow::Result<ExitCode> {
     let qid = enabled_key(ctx, &args.reference)?;
-    let mut editor = ConfigEditor::open(&ctx.workspace)?;
-    editor.remove(&qid.to_string())?;
-    editor.save()?;
+    let trust = ctx.edit_config(|editor| {
+        editor.remove(&qid.to_string())?;
+        Ok(())
+    })?;
     output::print(&format!("disabled {qid}\n"))?;
+    still_untrusted(ctx, &trust);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn run_update(ctx: &Context, args: UpdateArgs) -> anyhow::Result<ExitCode> {
     let qid = enabled_key(ctx, &args.reference)?;
-    let config = ctx.config()?;
+    let config = ctx.raw_config()?;
     let old = match config.enablement(&qid) {
         Some(Ok(e)) => e.clone(),
         _ => {
@@ -260,9 +275,10 @@ pub fn run_update(ctx: &Context, args: UpdateArgs) -> anyhow::Result<ExitCode> {
     };
     let version = package.manifest().version.clone();
     let digest = package.digest();
-    let mut editor = ConfigEditor::open(&ctx.workspace)?;
-    editor.repin(&qid, &version, &digest)?;
-    editor.save()?;
+    let trust = ctx.edit_config(|editor| {
+        editor.repin(&qid, &version, &digest)?;
+        Ok(())
+    })?;
     let changed = old.version != version || old.digest != digest;
     if args.json {
         output::json(&serde_json::json!({
@@ -279,5 +295,6 @@ pub fn run_update(ctx: &Context, args: UpdateArgs) -> anyhow::Result<ExitCode> {
     } else {
         output::print(&format!("{qid} is already pinned to {version} {digest}\n"))?;
     }
+    still_untrusted(ctx, &trust);
     Ok(ExitCode::SUCCESS)
 }

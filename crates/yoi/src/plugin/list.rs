@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use serde::Serialize;
-use yoi_workspace::{PluginReport, Status};
+use yoi_workspace::{PluginReport, Status, TRUST_HINT, Trust};
 
 use crate::context::Context;
 use crate::output;
@@ -90,7 +90,13 @@ pub fn run_list(ctx: &Context, args: ListArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|r| !r.diagnostics.is_empty())
         .count();
-    if troubled > 0 {
+    if let Trust::Untrusted { reason } = &plan.trust {
+        output::stderr!(
+            "`{}` is not trusted, so none of its plugins run: {reason}",
+            ctx.workspace.display()
+        );
+        output::stderr!("hint: {TRUST_HINT}");
+    } else if troubled > 0 {
         output::stderr!("{troubled} plugin(s) have diagnostics; see `yoi plugin show REF`");
     }
     Ok(ExitCode::SUCCESS)
@@ -110,7 +116,7 @@ pub fn run_show(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
         output::print(&render(report))?;
     }
     Ok(match report.status {
-        Status::Rejected | Status::Missing => ExitCode::from(1),
+        Status::Rejected | Status::Missing | Status::Untrusted => ExitCode::from(1),
         _ => ExitCode::SUCCESS,
     })
 }

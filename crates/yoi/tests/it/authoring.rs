@@ -48,6 +48,7 @@ fn command(env: &Env, cwd: &Path, program: &Path, args: &[&str]) -> Command {
         .env("HOME", env.path("home"))
         .env("XDG_DATA_HOME", env.path("data"))
         .env("XDG_CACHE_HOME", env.path("cache"))
+        .env("XDG_CONFIG_HOME", env.path("config"))
         .env("YOI_BUILTIN_DIR", env.path("builtin"))
         .env(
             "CARGO_HOME",
@@ -748,6 +749,12 @@ fn listed_after(text: &str, after: &str) -> Vec<String> {
     keys
 }
 
+/// Write the config and approve it, as a user editing it by hand would.
+fn write_approved(env: &Env, config: &Path, text: impl AsRef<str>) {
+    std::fs::write(config, text.as_ref()).unwrap();
+    env.trust();
+}
+
 /// `[limits]` and `[serve]` are described by hand in xtask/src/schemas.rs;
 /// their keys must be exactly those the real parsers accept, and the limits'
 /// defaults those the runtime uses (checked by running with them).
@@ -757,7 +764,7 @@ fn the_config_schema_knows_every_limits_and_serve_key() {
     let config = env.ws().join(".yoi/config.toml");
     std::fs::create_dir_all(config.parent().unwrap()).unwrap();
 
-    std::fs::write(&config, "[limits]\nunknown_probe = 1\n").unwrap();
+    write_approved(&env, &config, "[limits]\nunknown_probe = 1\n");
     let r = yoi(
         &env,
         &env.ws(),
@@ -769,7 +776,7 @@ fn the_config_schema_knows_every_limits_and_serve_key() {
         schema_keys("limits")
     );
 
-    std::fs::write(&config, "[serve]\nunknown_probe = 1\n").unwrap();
+    write_approved(&env, &config, "[serve]\nunknown_probe = 1\n");
     let r = yoi(&env, &env.ws(), &["serve", "--listen", "127.0.0.1:0"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert_eq!(
@@ -787,7 +794,7 @@ fn the_config_schema_knows_every_limits_and_serve_key() {
     {
         limits.push_str(&format!("{key} = {}\n", spec["default"]));
     }
-    std::fs::write(&config, limits).unwrap();
+    write_approved(&env, &config, limits);
     let r = yoi(
         &env,
         &env.ws(),
@@ -804,7 +811,7 @@ fn the_config_schema_knows_every_limits_and_serve_key() {
         .iter()
         .map(|(key, spec)| format!("{key} = {}\n", spec["maximum"]))
         .collect();
-    std::fs::write(&config, format!("[limits]\n{at_max}")).unwrap();
+    write_approved(&env, &config, format!("[limits]\n{at_max}"));
     let r = yoi(
         &env,
         &env.ws(),
@@ -813,7 +820,7 @@ fn the_config_schema_knows_every_limits_and_serve_key() {
     assert_eq!(r.code, 1, "the maxima were refused: {}", r.stderr);
     for (key, spec) in limits {
         let max = spec["maximum"].as_u64().unwrap();
-        std::fs::write(&config, format!("[limits]\n{key} = {}\n", max + 1)).unwrap();
+        write_approved(&env, &config, format!("[limits]\n{key} = {}\n", max + 1));
         let r = yoi(
             &env,
             &env.ws(),

@@ -25,6 +25,7 @@ fn help_snapshots() {
         &["history"],
         &["mcp"],
         &["serve"],
+        &["trust"],
     ];
     for args in commands {
         let mut full: Vec<&str> = args.to_vec();

@@ -52,6 +52,7 @@ fn prepend_config(env: &Env, text: &str) {
     let path = env.ws().join(".yoi/config.toml");
     let old = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, format!("{text}\n{old}")).unwrap();
+    env.trust();
 }
 
 fn history(env: &Env) -> Vec<Value> {
@@ -247,6 +248,7 @@ fn secrets_come_from_the_enablement_and_plugins_cannot_set_them() {
         ),
     )
     .unwrap();
+    env.trust();
     let v = call(&env, "fetch", json!({"url": base}));
     assert_eq!(v["content"][0]["json"]["body"], "authorized", "{v}");
     // The plugin may not set a credential header itself.

@@ -34,6 +34,7 @@ fn workspace(deadline_ms: Option<u64>) -> Env {
         let path = env.ws().join(".yoi/config.toml");
         let config = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("[limits]\ndeadline_ms = {ms}\n\n{config}")).unwrap();
+        env.trust();
     }
     env
 }
@@ -45,6 +46,7 @@ fn yoi_env(env: &Env) -> Value {
         "HOME": env.path("home"),
         "XDG_DATA_HOME": env.path("data"),
         "XDG_CACHE_HOME": env.path("cache"),
+        "XDG_CONFIG_HOME": env.path("config"),
         "YOI_BUILTIN_DIR": env.path("builtin"),
     })
 }

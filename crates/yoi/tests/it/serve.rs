@@ -36,6 +36,7 @@ fn yoi_env(env: &Env) -> Vec<(&'static str, std::ffi::OsString)> {
         ("HOME", env.path("home").into()),
         ("XDG_DATA_HOME", env.path("data").into()),
         ("XDG_CACHE_HOME", env.path("cache").into()),
+        ("XDG_CONFIG_HOME", env.path("config").into()),
         ("YOI_BUILTIN_DIR", env.path("builtin").into()),
     ]
 }
@@ -78,6 +79,7 @@ fn prepend_config(env: &Env, text: &str) {
     let config = std::fs::read_to_string(&path).unwrap_or_default();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, format!("{text}\n{config}")).unwrap();
+    env.trust();
 }
 
 /// Read a pipe to the end on a thread, keeping what it said.
@@ -660,6 +662,7 @@ fn configuration_errors_stop_it_before_it_listens() {
         let dir = env.ws().join(".yoi");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("config.toml"), format!("[serve]\n{config}\n")).unwrap();
+        env.trust();
         let (code, stderr) = run_bounded(&env, &serve);
         assert_eq!(code, 2, "{config}: {stderr}");
         assert!(stderr.contains(expected), "{config}: {stderr}");
@@ -1277,6 +1280,7 @@ fn a_signed_ingress_accepts_only_correctly_signed_events() {
         ),
     )
     .unwrap();
+    env.trust();
     // Re-enabling keeps the hand-written check.
     ok(
         &env,

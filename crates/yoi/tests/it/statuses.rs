@@ -308,6 +308,7 @@ fn a_bad_enablement_entry_rejects_only_that_plugin() {
         "[plugins.\"project:bad\".grants]\nnetwork = \"all\"",
     );
     std::fs::write(&config, text).unwrap();
+    env.trust();
     assert_eq!(status_of(&env, "good"), "active");
     let bad = env.yoi(&["plugin", "show", "bad", "--json"]).json();
     assert_eq!(bad["plugins"][0]["status"], "rejected");
@@ -329,6 +330,7 @@ fn enable_writes_grants_readably_and_keeps_hand_edits() {
         "# my workspace\n[limits]\ndeadline_ms = 5000\n",
     )
     .unwrap();
+    env.trust();
     let root = env.path("data");
     let r = env.yoi(&[
         "plugin",

@@ -1,4 +1,5 @@
-//! A temporary workspace with its own XDG directories, and helpers to run `yoi`.
+//! A temporary workspace with its own XDG directories (its trust store in
+//! `config/`, never the user's), and helpers to run `yoi`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -58,11 +59,19 @@ impl Env {
             .env("HOME", self.path("home"))
             .env("XDG_DATA_HOME", self.path("data"))
             .env("XDG_CACHE_HOME", self.path("cache"))
+            .env("XDG_CONFIG_HOME", self.path("config"))
             .env("YOI_BUILTIN_DIR", self.path("builtin"))
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
         cmd
+    }
+
+    /// Approve the workspace's config as written (`yoi trust --yes`), as a
+    /// user does after editing it by hand.
+    pub fn trust(&self) {
+        let r = self.yoi(&["trust", "--yes"]);
+        assert_eq!(r.code, 0, "yoi trust --yes: {}", r.stderr);
     }
 
     pub fn yoi_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {

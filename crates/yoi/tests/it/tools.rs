@@ -24,6 +24,9 @@ fn set_limits(env: &Env, entries: &str) {
     let path = env.ws().join(".yoi/config.toml");
     let rest = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, format!("[limits]\n{entries}\n\n{rest}")).unwrap();
+    // Approved as a user would; a file that does not parse cannot be, and
+    // the test then sees its error.
+    env.yoi(&["trust", "--yes"]);
 }
 
 #[test]
@@ -172,6 +175,7 @@ fn an_endless_deadline_is_refused() {
         .unwrap()
         .replace("18446744073709551615", &i64::MAX.to_string());
     std::fs::write(&path, config).unwrap();
+    env.trust();
     let r = env.yoi(&call);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stdout.is_empty(), "{}", r.stdout);

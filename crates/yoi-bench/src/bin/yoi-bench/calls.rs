@@ -347,11 +347,13 @@ pub fn profile(path: Path, length: Duration, yoi: Option<&std::path::Path>) -> a
             let dir = tempfile::tempdir()?;
             let ws = dir.path().join("ws");
             yoi_bench::fixtures::echo_workspace(&ws);
+            yoi_bench::fixtures::trust_workspace(&ws, &dir.path().join("config"));
             let mut cmd = std::process::Command::new(yoi);
             cmd.arg("--workspace")
                 .arg(&ws)
                 .arg("mcp")
-                .env("XDG_CACHE_HOME", dir.path().join("cache"));
+                .env("XDG_CACHE_HOME", dir.path().join("cache"))
+                .env("XDG_CONFIG_HOME", dir.path().join("config"));
             let mut client = yoi_bench::client::StdioClient::spawn(cmd)?;
             client.initialize()?;
             eprintln!("calling `yoi mcp` (pid {})", client.id());

@@ -2,7 +2,7 @@
 //! (round trip and start-up) next to the floor process.
 //!
 //! Every `yoi` started here runs against a workspace and caches under one
-//! temporary directory (`XDG_CACHE_HOME`, `XDG_DATA_HOME` and
+//! temporary directory (`XDG_CACHE_HOME`, `XDG_DATA_HOME`, `XDG_CONFIG_HOME` (whose trust store approves the workspaces) and
 //! `YOI_BUILTIN_DIR` point into it), so the user's stores and caches neither
 //! help nor hinder.
 
@@ -13,7 +13,7 @@ use anyhow::{Context, ensure};
 use serde_json::json;
 use yoi_bench::client::StdioClient;
 use yoi_bench::echo_input;
-use yoi_bench::fixtures::{echo_copies, echo_workspace, write_workspace};
+use yoi_bench::fixtures::{echo_copies, echo_workspace, trust_workspace, write_workspace};
 use yoi_bench::harness::{fast, slow};
 use yoi_bench::report::{Figure, Report};
 
@@ -45,6 +45,7 @@ impl Env {
         cmd.args(args)
             .env("XDG_CACHE_HOME", self.root.join("cache"))
             .env("XDG_DATA_HOME", self.root.join("data"))
+            .env("XDG_CONFIG_HOME", self.root.join("config"))
             .env("YOI_BUILTIN_DIR", self.root.join("builtin"))
             .env_remove("YOI_WORKSPACE")
             .stdin(Stdio::null())
@@ -65,6 +66,8 @@ pub fn run(yoi: &Path, floor: &Path, report: &mut Report) -> anyhow::Result<()> 
     echo_workspace(&ws);
     let ws100 = env.root.join("ws100");
     write_workspace(&ws100, &echo_copies(100));
+    trust_workspace(&ws, &env.root.join("config"));
+    trust_workspace(&ws100, &env.root.join("config"));
     let ws = ws.to_str().context("a UTF-8 temporary path")?;
     let ws100 = ws100.to_str().context("a UTF-8 temporary path")?;
 
