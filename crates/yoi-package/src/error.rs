@@ -198,8 +198,8 @@ pub enum PackageError {
     Typed {
         /// The plugin's id.
         id: String,
-        /// What is wrong, naming the function.
-        source: yoi_typed::TypedError,
+        /// What is wrong, naming the function (boxed: it is the largest variant).
+        source: Box<yoi_typed::TypedError>,
     },
 
     /// The manifest references a file the package does not contain.

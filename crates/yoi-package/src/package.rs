@@ -99,7 +99,10 @@ impl Package {
             Some(_) => {}
         }
         let typed = if manifest.runtime.is_typed() {
-            let typed = |source| PackageError::Typed { id: id(), source };
+            let typed = |source| PackageError::Typed {
+                id: id(),
+                source: Box::new(source),
+            };
             let component = TypedComponent::decode(bytes).map_err(typed)?;
             let declared = |schema: &Schema| match schema {
                 Schema::Inline(v) => Some(v.clone()),

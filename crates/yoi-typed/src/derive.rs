@@ -15,6 +15,7 @@
 //! | `flags` | `array` of unique `enum` strings |
 //! | `variant` | `oneOf` tagged objects `{"tag": "case"}` / `{"tag": "case", "value": T}` |
 //! | `result<T, E>` (inside a value) | the variant with cases `ok` and `err` |
+//! | `list<T, N>`, `map<K, V>` | not offered yet |
 //! | `option<T>` (not a field or parameter) | `anyOf: [T, null]`; `option<option<T>>` is refused (both `none`s would be `null`) |
 //!
 //! Function parameters are the properties of the input object, like record
@@ -237,12 +238,9 @@ impl<'a> Derive<'a> {
                 json!({ "type": "string", "contentEncoding": "base64" })
             }
             TypeDefKind::List(inner) => json!({ "type": "array", "items": self.ty(inner)? }),
-            TypeDefKind::FixedLengthList(inner, n) => json!({
-                "type": "array",
-                "items": self.ty(inner)?,
-                "minItems": n,
-                "maxItems": n,
-            }),
+            TypeDefKind::FixedLengthList(..) => {
+                return Err("fixed-length lists are not offered as tools yet".into());
+            }
             TypeDefKind::Enum(e) => json!({
                 "type": "string",
                 "enum": e.cases.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),

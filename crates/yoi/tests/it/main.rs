@@ -8,3 +8,4 @@ mod serve;
 mod statuses;
 mod support;
 mod tools;
+mod typed;
