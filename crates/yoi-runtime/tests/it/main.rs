@@ -16,3 +16,4 @@ mod legacy;
 mod mixups;
 mod stdio;
 mod support;
+mod typed;
