@@ -194,3 +194,84 @@ fn a_resource_taking_function_is_refused_at_check() {
     let r = env.yoi(&["plugin", "pack", dir.to_str().unwrap()]);
     assert_ne!(r.code, 0, "pack must refuse it too");
 }
+
+/// `--from-component` wraps typed-calc's own component: every export is a
+/// tool with its schemas derived, and the result checks and calls.
+#[test]
+fn plugin_new_from_component_lists_every_export() {
+    let env = Env::new();
+    let package = yoi_package::Package::from_archive_file(&fixture("typed-calc")).unwrap();
+    let wasm = env.path("calc.wasm");
+    std::fs::write(&wasm, package.artifact()).unwrap();
+    let dir = env.path("wrapped");
+    let r = env.yoi(&[
+        "plugin",
+        "new",
+        "wrapped",
+        "--from-component",
+        wasm.to_str().unwrap(),
+        "--dir",
+        dir.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["tools"], json!(["add", "divide"]));
+    let manifest = std::fs::read_to_string(dir.join("plugin.toml")).unwrap();
+    assert!(
+        manifest.contains("export = \"example:calc/ops@0.1.0#divide\""),
+        "{manifest}"
+    );
+    let schema: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("schemas/add.input.json")).unwrap())
+            .unwrap();
+    assert_eq!(schema["properties"]["a"]["maximum"], 2147483647);
+    let r = env.yoi(&["plugin", "check", dir.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let archive = env.path("wrapped.yoi-plugin");
+    let r = env.yoi(&[
+        "plugin",
+        "pack",
+        dir.to_str().unwrap(),
+        "-o",
+        archive.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = env.yoi(&["plugin", "install", archive.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = env.yoi(&["plugin", "enable", "project:wrapped", "--tools", "*"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = env.yoi(&["tool", "call", "add", "--input", r#"{"a": 40, "b": 2}"#]);
+    assert_eq!(r.stdout, "42\n", "{}", r.stderr);
+}
+
+/// A resource-taking export is left out with the reason, the others kept.
+#[test]
+fn plugin_new_from_component_skips_a_resource_taking_function() {
+    let env = Env::new();
+    let wasm = env.path("tape.wasm");
+    std::fs::write(&wasm, yoi_test_support::component_from_wit(TAPE, false)).unwrap();
+    let dir = env.path("tape");
+    let r = env.yoi(&[
+        "plugin",
+        "new",
+        "tape",
+        "--from-component",
+        wasm.to_str().unwrap(),
+        "--dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "warning: `test:tape/ops#rewind` is not a tool: parameter `t`: resources and handles cannot be passed as JSON"
+        ),
+        "{}",
+        r.stderr
+    );
+    let manifest = std::fs::read_to_string(dir.join("plugin.toml")).unwrap();
+    assert!(manifest.contains("name = \"len\""), "{manifest}");
+    assert!(
+        manifest.contains("# not a tool: `test:tape/ops#rewind`"),
+        "{manifest}"
+    );
+}
