@@ -5,7 +5,6 @@
 //! derives the tools' JSON Schemas from these signatures. Nothing here knows
 //! about JSON or yoi.
 
-
 /// The generated bindings. The canonical-ABI glue wit-bindgen writes is
 /// `unsafe` (raw pointers into linear memory); nothing written by hand here is.
 #[allow(unsafe_code)]
@@ -56,7 +55,6 @@ fn divide(d: Division) -> Result<Quotient, CalcError> {
     }
     Ok(Quotient { value, remainder })
 }
-
 
 #[cfg(test)]
 mod tests {
