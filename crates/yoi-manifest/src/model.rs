@@ -53,7 +53,7 @@ impl Manifest {
         let schemas = self
             .tools
             .iter()
-            .flat_map(|t| std::iter::once(&t.input_schema).chain(t.output_schema.as_ref()))
+            .flat_map(|t| t.input_schema.iter().chain(t.output_schema.as_ref()))
             .chain(self.ingresses.iter().map(|i| &i.input_schema));
         for schema in schemas {
             if let Schema::File(path) = schema
@@ -114,6 +114,17 @@ impl Runtime {
         matches!(self, Runtime::Component { .. })
     }
 
+    /// Whether the code is a typed component whose exported functions are the tools.
+    pub fn is_typed(&self) -> bool {
+        matches!(
+            self,
+            Runtime::Component {
+                world: World::Typed,
+                ..
+            }
+        )
+    }
+
     /// Whether this runtime can host services, ingresses and lifecycle calls.
     pub fn is_instance_world(&self) -> bool {
         matches!(
@@ -135,17 +146,22 @@ pub enum World {
     /// `yoi:plugin/instance@1.0.0`: tools, services, ingresses, lifecycle.
     #[serde(rename = "yoi:plugin/instance@1.0.0")]
     Instance,
+    /// `typed`: any component; the functions it exports are the tools, their
+    /// schemas derived from the WIT signatures. Tools only.
+    #[serde(rename = "typed")]
+    Typed,
 }
 
 impl World {
     /// Every world, in the order diagnostics list them.
-    pub const ALL: [World; 2] = [World::Tool, World::Instance];
+    pub const ALL: [World; 3] = [World::Tool, World::Instance, World::Typed];
 
-    /// The world's WIT name, as `plugin.toml` spells it.
+    /// The world's name, as `plugin.toml` spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             World::Tool => "yoi:plugin/tool@1.0.0",
             World::Instance => "yoi:plugin/instance@1.0.0",
+            World::Typed => "typed",
         }
     }
 }
@@ -189,10 +205,17 @@ pub enum Schema {
 pub struct Tool {
     /// The model-visible name, unique in the package.
     pub name: String,
-    /// What the tool does, for the model and for people; never empty.
+    /// What the tool does, for the model and for people. Never empty, except
+    /// for a typed component's tool, whose WIT doc comment is then used.
     pub description: String,
-    /// JSON Schema of the input; an inline one has `type = "object"` at its root.
-    pub input_schema: Schema,
+    /// The exported function a typed component's tool calls (`add`,
+    /// `example:calc/ops@0.1.0#divide`); `None` for the other worlds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export: Option<String>,
+    /// JSON Schema of the input; an inline one has `type = "object"` at its
+    /// root. Always given, except for a typed component's tool, where `None`
+    /// means "derived from the WIT signature".
+    pub input_schema: Option<Schema>,
     /// JSON Schema of the output, when the manifest gives one.
     pub output_schema: Option<Schema>,
 }

@@ -60,7 +60,7 @@ pub(crate) fn parse(text: &str) -> Result<Manifest, ManifestError> {
         .tools
         .into_iter()
         .enumerate()
-        .map(|(i, t)| tool(i, t))
+        .map(|(i, t)| tool(i, t, runtime.is_typed()))
         .collect::<Result<Vec<_>, _>>()?;
     let services = raw
         .services
@@ -100,6 +100,10 @@ pub(crate) fn parse(text: &str) -> Result<Manifest, ManifestError> {
     if !runtime.is_instance_world() {
         let why = match runtime {
             Runtime::Legacy { .. } => "the legacy `wasm` runtime hosts tools only",
+            Runtime::Component {
+                world: World::Typed,
+                ..
+            } => "a typed component hosts tools only; use `yoi:plugin/instance@1.0.0`",
             Runtime::Component { .. } => {
                 "`yoi:plugin/tool@1.0.0` hosts tools only; use `yoi:plugin/instance@1.0.0`"
             }
@@ -152,7 +156,7 @@ fn runtime(raw: RawRuntime) -> Result<Runtime, ManifestError> {
                     ManifestError::invalid(
                         "runtime.world",
                         format!(
-                            "unknown world `{}`; expected `yoi:plugin/tool@1.0.0` or `yoi:plugin/instance@1.0.0`",
+                            "unknown world `{}`; expected `yoi:plugin/tool@1.0.0`, `yoi:plugin/instance@1.0.0` or `typed`",
                             bounded(&world, 80)
                         ),
                     )
@@ -197,26 +201,82 @@ fn runtime(raw: RawRuntime) -> Result<Runtime, ManifestError> {
     }
 }
 
-fn tool(index: usize, raw: RawTool) -> Result<Tool, ManifestError> {
+/// A tool. A typed component's tool may leave out its description and
+/// schemas (they come from the component, checked when the package is read)
+/// and names the export it calls; the other worlds' tools must give both and
+/// have no export.
+fn tool(index: usize, raw: RawTool, typed: bool) -> Result<Tool, ManifestError> {
     let field = format!("tools[{index}]");
     surface_name(&format!("{field}.name"), &raw.name)?;
+    let required = |what: &str| {
+        ManifestError::invalid(
+            format!("{field}.{what}"),
+            "required unless the runtime's `world` is `typed`",
+        )
+    };
+    let description = match raw.description {
+        Some(d) => d,
+        None if typed => String::new(),
+        None => return Err(required("description")),
+    };
     text_field(
         &format!("{field}.description"),
-        &raw.description,
+        &description,
         MAX_TEXT_FIELD,
-        false,
+        typed,
     )?;
-    let input_schema = schema(&format!("{field}.input_schema"), raw.input_schema)?;
+    let export = match raw.export {
+        Some(_) if !typed => {
+            return Err(ManifestError::invalid(
+                format!("{field}.export"),
+                "only a typed component (`world = \"typed\"`) names an export",
+            ));
+        }
+        Some(export) => Some(export_name(&format!("{field}.export"), export)?),
+        None if typed => Some(raw.name.clone()),
+        None => None,
+    };
+    let input_schema = match raw.input_schema {
+        Some(s) => Some(schema(&format!("{field}.input_schema"), s)?),
+        None if typed => None,
+        None => return Err(required("input_schema")),
+    };
     let output_schema = raw
         .output_schema
         .map(|s| schema(&format!("{field}.output_schema"), s))
         .transpose()?;
     Ok(Tool {
         name: raw.name,
-        description: raw.description,
+        description,
+        export,
         input_schema,
         output_schema,
     })
+}
+
+/// The shape of an export name: `func` or `interface#func`, printable, no
+/// spaces, bounded. Whether the component exports it is checked with the
+/// component, when the package is read.
+fn export_name(field: &str, export: String) -> Result<String, ManifestError> {
+    let ok = !export.is_empty()
+        && export.len() <= MAX_PATH_LEN
+        && export.matches('#').count() <= 1
+        && !export.starts_with('#')
+        && !export.ends_with('#')
+        && export
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-:/@.+#".contains(c));
+    if ok {
+        Ok(export)
+    } else {
+        Err(ManifestError::invalid(
+            field,
+            format!(
+                "`{}` must be `function` or `interface#function` (1-{MAX_PATH_LEN} of [A-Za-z0-9-:/@.+#])",
+                bounded(&export, 120)
+            ),
+        ))
+    }
 }
 
 fn ingress(index: usize, raw: RawIngress) -> Result<Ingress, ManifestError> {

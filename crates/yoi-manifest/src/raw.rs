@@ -97,12 +97,19 @@ pub(crate) struct RawTool {
     /// The tool's model-visible name: 1-64 of `[A-Za-z0-9_-]`, unique in the package.
     #[schemars(length(min = 1, max = 64), pattern(r"^[A-Za-z0-9_-]+$"))]
     pub(crate) name: String,
-    /// What the tool does, for the model and for people.
+    /// What the tool does, for the model and for people. Required, except with
+    /// `world = "typed"`, where the WIT doc comment of the export is used when left out.
     #[schemars(length(min = 1, max = 4096))]
-    pub(crate) description: String,
-    /// JSON Schema of the input (its root has `type = "object"`), inline or a JSON file in the package.
-    pub(crate) input_schema: RawSchema,
-    /// JSON Schema of the output, inline or a JSON file in the package.
+    pub(crate) description: Option<String>,
+    /// The exported function this tool calls (`world = "typed"` only): `name` for a
+    /// function the component exports directly, `interface#name` for one in an exported
+    /// interface (`example:calc/ops@0.1.0#divide`). Defaults to the tool's name.
+    #[schemars(length(min = 1, max = 256))]
+    pub(crate) export: Option<String>,
+    /// JSON Schema of the input (its root has `type = "object"`), inline or a JSON file in the
+    /// package. Required, except with `world = "typed"`, where it is derived from the WIT signature.
+    pub(crate) input_schema: Option<RawSchema>,
+    /// JSON Schema of the output, inline or a JSON file in the package (derived with `world = "typed"`).
     pub(crate) output_schema: Option<RawSchema>,
 }
 

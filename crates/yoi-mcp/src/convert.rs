@@ -57,7 +57,8 @@ pub(crate) fn success(output: &ToolOutput, structured: bool) -> CallToolResult {
 }
 
 /// A failed call: `isError`, a text item `<kind>: <message>`, and for tools
-/// without an output schema `structuredContent` `{"error": {kind, message}}`.
+/// without an output schema `structuredContent` `{"error": {kind, message}}`
+/// (plus `detail`, a typed component's error value, when there is one).
 /// A declared output schema describes successful results only, so such tools
 /// get no structured error that a client might hold against it.
 pub(crate) fn failure(error: &CallError, structured: bool) -> CallToolResult {
@@ -67,8 +68,12 @@ pub(crate) fn failure(error: &CallError, structured: bool) -> CallToolResult {
         error.message
     ))]);
     if !structured {
-        result.structured_content =
-            Some(json!({ "error": { "kind": kind, "message": error.message } }));
+        let mut body = json!({ "kind": kind, "message": error.message });
+        if let Some(detail) = &error.detail {
+            // A typed component's `err` value, as its WIT type gives it.
+            body["detail"] = detail.clone();
+        }
+        result.structured_content = Some(json!({ "error": body }));
     }
     result
 }

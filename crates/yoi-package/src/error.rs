@@ -191,6 +191,17 @@ pub enum PackageError {
         problem: PathProblem,
     },
 
+    /// A typed component (`world = "typed"`) does not match its manifest:
+    /// an export is missing, unmappable or named twice, a declared schema
+    /// contradicts the WIT, or it imports what is not provided or requested.
+    #[error("plugin `{id}`: {source}")]
+    Typed {
+        /// The plugin's id.
+        id: String,
+        /// What is wrong, naming the function (boxed: it is the largest variant).
+        source: Box<yoi_typed::TypedError>,
+    },
+
     /// The manifest references a file the package does not contain.
     #[error("plugin `{id}`: manifest references `{path}`, which is not in the package")]
     MissingFile {

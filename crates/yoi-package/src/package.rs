@@ -3,12 +3,15 @@
 //! A `Package` value is the resolved form the rest of yoi works from: the
 //! archive was read safely, `plugin.toml` parsed, every referenced path is
 //! present, and the artifact's header matches the runtime kind the manifest
-//! chose. A directory goes through the same path as an archive (it is packed in
+//! chose; a typed component's exports match its tools (their schemas are
+//! derived here, statically, once). A directory goes through the same path as an archive (it is packed in
 //! memory and read back), so both give the same digest and the same checks.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use yoi_manifest::{MANIFEST_FILE, Manifest};
+use yoi_manifest::{MANIFEST_FILE, Manifest, Schema};
+use yoi_typed::{TypedComponent, TypedTool};
 
 use crate::archive::{read_archive, read_archive_file};
 use crate::digest::{Digest, digest_files};
@@ -25,6 +28,7 @@ pub struct Package {
     manifest: Manifest,
     files: PackageFiles,
     digest: Digest,
+    typed: Option<Arc<[TypedTool]>>,
 }
 
 impl Package {
@@ -94,12 +98,42 @@ impl Package {
             }
             Some(_) => {}
         }
+        let typed = if manifest.runtime.is_typed() {
+            let typed = |source| PackageError::Typed {
+                id: id(),
+                source: Box::new(source),
+            };
+            let component = TypedComponent::decode(bytes).map_err(typed)?;
+            let declared = |schema: &Schema| match schema {
+                Schema::Inline(v) => Some(v.clone()),
+                Schema::File(path) => serde_json::from_slice(files.get(path)?).ok(),
+            };
+            Some(
+                yoi_typed::check(&manifest, &component, &declared)
+                    .map_err(typed)?
+                    .into(),
+            )
+        } else {
+            None
+        };
         let digest = digest_files(&files);
         Ok(Self {
             manifest,
             files,
             digest,
+            typed,
         })
+    }
+
+    /// A typed component's tools, in manifest order, bound to their exports
+    /// with the schemas derived from WIT; `None` for the other worlds.
+    pub fn typed_tools(&self) -> Option<&[TypedTool]> {
+        self.typed.as_deref()
+    }
+
+    /// The typed tool called `name`.
+    pub fn typed_tool(&self, name: &str) -> Option<&TypedTool> {
+        self.typed_tools()?.iter().find(|t| t.name == name)
     }
 
     /// The parsed manifest.

@@ -1,13 +1,16 @@
-//! The component adapters: `yoi:plugin/tool@1.0.0` and `yoi:plugin/instance@1.0.0`.
+//! The component adapters: `yoi:plugin/tool@1.0.0`, `yoi:plugin/instance@1.0.0`,
+//! and typed components (`world = "typed"`, see [`crate::typed`]), which share
+//! this module's linker and import check.
 
 use wasmtime::Store;
 use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
-use yoi_manifest::HostApi;
+use yoi_manifest::{HostApi, Manifest};
 
 use crate::error::{CallError, CallErrorKind};
 use crate::limits::Limits;
 use crate::output::Content;
 use crate::state::StoreState;
+use crate::typed::{TypedInstance, TypedPre};
 
 pub(crate) mod bindings {
     wasmtime::component::bindgen!({
@@ -52,12 +55,14 @@ pub(crate) fn add_to_linker(linker: &mut Linker<StoreState>) -> wasmtime::Result
 pub(crate) enum ComponentPre {
     Tool(bindings::ToolPre<StoreState>),
     Instance(instance_bindings::InstancePre<StoreState>),
+    Typed(TypedPre),
 }
 
 /// An instantiated component of either world.
 pub(crate) enum ComponentInstance {
     Tool(bindings::Tool),
     Instance(instance_bindings::Instance),
+    Typed(TypedInstance),
 }
 
 impl ComponentPre {
@@ -67,9 +72,10 @@ impl ComponentPre {
     pub(crate) fn new(
         linker: &Linker<StoreState>,
         component: &Component,
-        requested: &[HostApi],
+        manifest: &Manifest,
         world: yoi_manifest::World,
     ) -> Result<Self, PreError> {
+        let requested: &[HostApi] = &manifest.permissions.host_apis;
         for (name, _) in component.component_type().imports(linker.engine()) {
             if !is_provided(name) {
                 return Err(PreError::Import(yoi_manifest::bounded(name, 200)));
@@ -91,6 +97,9 @@ impl ComponentPre {
             yoi_manifest::World::Instance => ComponentPre::Instance(
                 instance_bindings::InstancePre::new(instance_pre).map_err(world_err)?,
             ),
+            yoi_manifest::World::Typed => ComponentPre::Typed(
+                TypedPre::new(instance_pre, component, manifest).map_err(PreError::World)?,
+            ),
         })
     }
 
@@ -103,6 +112,7 @@ impl ComponentPre {
             ComponentPre::Instance(pre) => {
                 ComponentInstance::Instance(pre.instantiate_async(store).await?)
             }
+            ComponentPre::Typed(pre) => ComponentInstance::Typed(pre.instantiate(store).await?),
         })
     }
 }
@@ -215,6 +225,9 @@ pub(crate) async fn call(
             i.yoi_plugin_instance_tools()
                 .call_call(&mut *store, &call)
                 .await?
+        }
+        ComponentInstance::Typed(i) => {
+            return crate::typed::call(i, store, tool, input, limits).await;
         }
     };
     Ok(convert_result(result, limits))

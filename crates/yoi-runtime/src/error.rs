@@ -170,6 +170,10 @@ pub struct CallError {
     /// What the guest printed during the call.
     #[serde(skip_serializing_if = "CallDiagnostics::is_empty")]
     pub diagnostics: CallDiagnostics,
+    /// A typed component's error value, as JSON: the `E` of the `err` its
+    /// function returned (`null` when `E` is absent). `None` otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Value>,
 }
 
 impl CallError {
@@ -179,6 +183,7 @@ impl CallError {
             kind,
             message: yoi_manifest::bounded(message.as_ref(), 4096),
             diagnostics: CallDiagnostics::default(),
+            detail: None,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The sandbox: one shared wasmtime [`Engine`](wasmtime::Engine), the compiled
-//! artifact cache, per-call limits, and adapters for the two plugin ABIs.
+//! artifact cache, per-call limits, and adapters for the plugin ABIs (yoi's worlds, typed components, the legacy module).
 //!
 //! Guarantees, each enforced where noted:
 //! - **No ambient authority** (`state.rs`): WASI p2 is linked with an empty
@@ -10,6 +10,9 @@
 //! - **Host APIs by grant only** (`host.rs`): a component may import
 //!   `yoi:host/https` or `yoi:host/fs` only if its manifest requests it, and
 //!   every call is checked against the policies its enablement grants.
+//! - **Typed arguments** (`typed.rs`): a typed component's JSON input is
+//!   converted to component values by the function's WIT type, strictly,
+//!   before the guest runs; a mismatch is `invalid-input`.
 //! - **Limits on every call** ([`Limits`]): a wall-clock deadline that stops
 //!   guest loops (epoch interruption) and host calls (the call future is
 //!   dropped); memory and table caps; bounded input, output, diagnostics.
@@ -35,6 +38,7 @@ mod plugin;
 mod state;
 mod stateful;
 mod stdio;
+mod typed;
 
 pub use engine::{Runtime, RuntimeConfig};
 pub use error::{CallError, CallErrorKind, RuntimeError};

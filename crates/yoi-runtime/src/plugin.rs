@@ -152,27 +152,23 @@ impl Runtime {
         };
         let pre = match compiled {
             Compiled::Component(c) => Pre::Component(
-                ComponentPre::new(
-                    &inner.component_linker,
-                    &c,
-                    &manifest.permissions.host_apis,
-                    world,
-                )
-                .map_err(|e| match e {
-                    PreError::Import(import) => RuntimeError::UnsupportedImport {
-                        plugin: label.to_owned(),
-                        import,
+                ComponentPre::new(&inner.component_linker, &c, manifest, world).map_err(
+                    |e| match e {
+                        PreError::Import(import) => RuntimeError::UnsupportedImport {
+                            plugin: label.to_owned(),
+                            import,
+                        },
+                        PreError::HostApiNotRequested(api) => RuntimeError::HostApiNotRequested {
+                            plugin: label.to_owned(),
+                            api: api.as_str(),
+                        },
+                        PreError::World(message) => RuntimeError::WrongWorld {
+                            plugin: label.to_owned(),
+                            world: world.as_str(),
+                            message: yoi_manifest::bounded(&message, 400),
+                        },
                     },
-                    PreError::HostApiNotRequested(api) => RuntimeError::HostApiNotRequested {
-                        plugin: label.to_owned(),
-                        api: api.as_str(),
-                    },
-                    PreError::World(message) => RuntimeError::WrongWorld {
-                        plugin: label.to_owned(),
-                        world: world.as_str(),
-                        message: yoi_manifest::bounded(&message, 400),
-                    },
-                })?,
+                )?,
             ),
             Compiled::Module(m) => {
                 legacy::check(&m).map_err(|p| match p {

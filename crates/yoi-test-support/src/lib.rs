@@ -8,10 +8,12 @@
 
 #![warn(missing_docs)]
 
+mod component;
 mod fixtures;
 mod manifest;
 mod python;
 
+pub use component::component_from_wit;
 pub use fixtures::{fixture, fixture_path, plugins_dir};
 pub use manifest::{TestManifest, component_bytes, core_module_bytes, package_from_parts};
 pub use python::{python, python_script, python_scripts_dir, run_python};

@@ -305,19 +305,32 @@ fn eligibility(
     })
 }
 
+/// A tool's schemas and description: what the manifest declares, and for a
+/// typed component what its WIT signature gives where the manifest is silent
+/// (an output schema only when the result is an object, as MCP requires).
 fn load_schemas(package: &Package, tool: &yoi_manifest::Tool) -> Result<ResolvedTool, String> {
+    let typed = package.typed_tool(&tool.name);
     let input_what = format!("tool `{}`: input_schema", tool.name);
-    let input_schema = load_schema(package, &input_what, &tool.input_schema, true)?;
-    let output_schema = match &tool.output_schema {
-        None => None,
-        Some(schema) => {
+    let input_schema = match (&tool.input_schema, typed) {
+        (Some(schema), _) => load_schema(package, &input_what, schema, true)?,
+        (None, Some(t)) => t.signature.input_schema.clone(),
+        (None, None) => return Err(format!("{input_what} is missing")),
+    };
+    let output_schema = match (&tool.output_schema, typed) {
+        (Some(schema), _) => {
             let what = format!("tool `{}`: output_schema", tool.name);
             Some(load_schema(package, &what, schema, false)?)
         }
+        (None, Some(t)) => {
+            let derived = &t.signature.output_schema;
+            (derived.get("type") == Some(&serde_json::Value::from("object")))
+                .then(|| derived.clone())
+        }
+        (None, None) => None,
     };
     Ok(ResolvedTool {
         name: tool.name.clone(),
-        description: tool.description.clone(),
+        description: typed.map_or_else(|| tool.description.clone(), |t| t.description.clone()),
         input_schema,
         output_schema,
     })

@@ -17,3 +17,4 @@ mod legacy;
 mod mixups;
 mod stdio;
 mod support;
+mod typed;

@@ -16,7 +16,11 @@
 //! existing one must be an empty directory, not a link to one. Files are
 //! created with `create_new`, so nothing already present is written through.
 //! If writing fails, what was written is removed again.
+//!
+//! `--from-component FILE.wasm` instead wraps an existing component as a
+//! typed plugin (`world = "typed"`, see `new/from_component.rs`).
 
+mod from_component;
 mod template;
 mod vendor;
 
@@ -47,6 +51,10 @@ pub struct NewArgs {
     /// yoi checkout) instead of writing a copy into `vendor/yoi-pdk/`.
     #[arg(long, value_name = "PATH")]
     pub pdk_path: Option<PathBuf>,
+    /// Wrap this existing component instead: a `world = "typed"` plugin whose
+    /// tools are its exported functions, schemas derived from its WIT.
+    #[arg(long, value_name = "FILE.wasm", conflicts_with_all = ["template", "pdk_path"])]
+    pub from_component: Option<PathBuf>,
     /// Print `{"path": ..., "id": ..., "template": ..., "tool": ..., ...}`.
     #[arg(long)]
     pub json: bool,
@@ -89,13 +97,16 @@ pub fn run(_ctx: &Context, args: NewArgs) -> anyhow::Result<ExitCode> {
             ),
         ));
     }
-    let names = template::Names::new(&args.name, &vendor::locked_names()?);
     let dest = match &args.dir {
         Some(dir) => dir.clone(),
         None => PathBuf::from(&args.name),
     };
     let dest = std::path::absolute(&dest)
         .with_context(|| format!("invalid destination `{}`", dest.display()))?;
+    if let Some(component) = &args.from_component {
+        return from_component::run(&args.name, component, &dest, args.json);
+    }
+    let names = template::Names::new(&args.name, &vendor::locked_names()?);
 
     let (pdk, pdk_files, pdk_label) = match &args.pdk_path {
         Some(path) => {
@@ -148,7 +159,7 @@ pub fn run(_ctx: &Context, args: NewArgs) -> anyhow::Result<ExitCode> {
         created: Vec::new(),
     };
     for (path, text) in &files {
-        written.file(path, text).with_context(|| {
+        written.file(path, text.as_bytes()).with_context(|| {
             format!(
                 "cannot write `{}`; nothing was left behind",
                 dest.join(path).display()
@@ -233,7 +244,7 @@ fn pdk_at(path: &Path) -> anyhow::Result<(String, PathBuf)> {
 
 /// Make sure `dest` is a directory yoi may fill: created now (returns
 /// `true`), or an existing empty directory that is not a symbolic link.
-fn prepare(dest: &Path) -> anyhow::Result<bool> {
+pub(crate) fn prepare(dest: &Path) -> anyhow::Result<bool> {
     let shown = dest.display();
     match fs::symlink_metadata(dest) {
         Ok(meta) if meta.file_type().is_symlink() => Err(hinted(
@@ -270,16 +281,16 @@ fn prepare(dest: &Path) -> anyhow::Result<bool> {
 }
 
 /// What has been written so far, removed again unless [`Written::keep`] is called.
-struct Written<'a> {
+pub(crate) struct Written<'a> {
     dest: &'a Path,
     fresh: bool,
     created: Vec<PathBuf>,
 }
 
 impl Written<'_> {
-    /// Create `rel` (a `/`-separated relative path) with `text`, and any
+    /// Create `rel` (a `/`-separated relative path) with `bytes`, and any
     /// directories on the way; never opens anything that already exists.
-    fn file(&mut self, rel: &str, text: &str) -> anyhow::Result<()> {
+    fn file(&mut self, rel: &str, bytes: &[u8]) -> anyhow::Result<()> {
         let mut path = self.dest.to_path_buf();
         let mut segments = rel.split('/').peekable();
         while let Some(segment) = segments.next() {
@@ -305,7 +316,7 @@ impl Written<'_> {
             .create_new(true)
             .open(&path)?;
         self.created.push(path);
-        file.write_all(text.as_bytes())?;
+        file.write_all(bytes)?;
         Ok(())
     }
 
@@ -327,7 +338,7 @@ impl Drop for Written<'_> {
 }
 
 /// `path` as one shell word, quoted when it needs to be.
-fn shell_word(path: &Path) -> String {
+pub(crate) fn shell_word(path: &Path) -> String {
     let text = path.to_string_lossy();
     if text
         .chars()

@@ -9,3 +9,4 @@ mod statuses;
 mod support;
 mod tools;
 mod trust;
+mod typed;
