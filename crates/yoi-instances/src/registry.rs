@@ -69,6 +69,7 @@ impl PluginInstanceRegistry {
     /// listing works without it.
     pub fn new(plan: &Plan, runtime: Option<Runtime>) -> PluginInstanceRegistry {
         let https = Arc::new(plan.https.clone());
+        let protected = Arc::new(plan.protected.clone());
         PluginInstanceRegistry {
             instances: plan
                 .plugins
@@ -78,6 +79,7 @@ impl PluginInstanceRegistry {
                         p.clone(),
                         runtime.clone(),
                         https.clone(),
+                        protected.clone(),
                     ))
                 })
                 .collect(),

@@ -216,6 +216,8 @@ pub struct Plan {
     pub diagnostics: Vec<String>,
     /// `[https]` of the config, for building the plugins' https policies.
     pub https: crate::HttpsSettings,
+    /// yoi's own state, which no fs policy built from this plan may reach.
+    pub protected: yoi_grants::Protected,
 }
 
 impl Plan {
