@@ -329,7 +329,9 @@ fn enable_writes_grants_readably_and_keeps_hand_edits() {
         "# my workspace\n[limits]\ndeadline_ms = 5000\n",
     )
     .unwrap();
-    let root = env.path("data");
+    // Not `data`: that holds the user store, which no fs root may contain.
+    let root = env.path("files");
+    std::fs::create_dir_all(&root).unwrap();
     let r = env.yoi(&[
         "plugin",
         "enable",
