@@ -41,6 +41,22 @@ pub enum GrantError {
         /// The file.
         path: PathBuf,
     },
+    /// An fs root reaches a location of yoi's own state.
+    #[error(
+        "fs root `{}` {relation} {what} (`{}`); no plugin is granted yoi's own state",
+        root.display(),
+        location.display()
+    )]
+    ProtectedRoot {
+        /// The root, canonical.
+        root: PathBuf,
+        /// `lies inside` or `contains`.
+        relation: &'static str,
+        /// What the protected location is.
+        what: String,
+        /// The protected location, canonical.
+        location: PathBuf,
+    },
 }
 
 impl GrantError {

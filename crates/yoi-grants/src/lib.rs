@@ -13,6 +13,8 @@
 //! - Secrets (credential headers, ingress sender secrets) live in files of
 //!   their own, never in the config. They are read bounded
 //!   ([`MAX_SECRET_BYTES`]), and errors name the file, never its contents.
+//! - yoi's own state is never granted: [`Protected::check_root`] is the one
+//!   rule for fs roots, applied at enable, at resolution and in the policy.
 //! - Every file read here is bounded by what is read, not by what metadata
 //!   says ([`read_bounded`]).
 
@@ -24,6 +26,7 @@ mod fs;
 mod grants;
 mod https;
 mod ingress;
+mod protected;
 mod secret;
 
 pub use error::GrantError;
@@ -34,4 +37,5 @@ pub use https::{HTTP_METHODS, HttpsGrant, HttpsSettings, HttpsTarget, MAX_ROOTS_
 pub use ingress::{
     DEFAULT_MAX_SKEW_SECS, IngressAuth, IngressCheck, MAX_SKEW_SECS_LIMIT, TimestampCheck,
 };
+pub use protected::{Protected, ProtectedLocation, canonical};
 pub use secret::{MAX_SECRET_BYTES, SecretHeader};

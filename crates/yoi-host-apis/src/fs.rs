@@ -9,6 +9,12 @@
 //! operation through the handle only, which keeps it beneath the
 //! root whatever symlinks say, races included.
 //!
+//! yoi's own state is never reachable: a root that is, lies inside or
+//! contains a protected location is refused when the policy is built
+//! ([`yoi_grants::Protected::check_root`]), except the workspace's `.yoi`
+//! directory inside a granted project, which every operation denies by
+//! device and inode (`guard.rs`).
+//!
 //! Bounds: reads, writes and listings have size limits ([`FsLimits`]); writes
 //! are atomic, private while written, and keep the replaced file's
 //! permission bits. Errors never carry file contents or the root's host path.
@@ -18,6 +24,7 @@
 //! bounded by the limits, and for `write` all or nothing.
 
 mod error;
+mod guard;
 mod mode;
 mod ops;
 mod path;
@@ -25,11 +32,12 @@ mod path;
 use std::sync::Arc;
 
 use cap_std::fs::Dir;
-use yoi_grants::{FsGrant, FsOp};
+use yoi_grants::{FsGrant, FsOp, Protected};
 
 pub use error::FsError;
 
 use crate::PolicyError;
+use guard::Guard;
 use path::RelPath;
 
 /// Size bounds for file operations.
@@ -97,6 +105,7 @@ struct Root {
 /// The fs grants of one plugin, with their roots open.
 pub struct FsPolicy {
     roots: Vec<Arc<Root>>,
+    guard: Arc<Guard>,
     limits: FsLimits,
 }
 
@@ -110,16 +119,20 @@ impl std::fmt::Debug for FsPolicy {
 }
 
 impl FsPolicy {
-    /// Open every granted root. A root that cannot be opened as a directory
-    /// fails the whole policy, so a plugin never starts with a grant that
-    /// silently does nothing.
-    pub fn new(grants: &[FsGrant]) -> Result<FsPolicy, PolicyError> {
+    /// Open every granted root. A root that cannot be opened as a directory,
+    /// or that reaches a location in `protected` (other than a workspace
+    /// `.yoi` it contains), fails the whole policy, so a plugin never starts
+    /// with a grant that silently does nothing or more than it may.
+    pub fn new(grants: &[FsGrant], protected: &Protected) -> Result<FsPolicy, PolicyError> {
         let mut roots = Vec::with_capacity(grants.len());
         for grant in grants {
-            grant.validate().map_err(|e| PolicyError::BadFsGrant {
-                root: grant.root.clone(),
-                message: e.to_string(),
-            })?;
+            grant
+                .validate()
+                .and_then(|()| protected.check_root(&grant.root))
+                .map_err(|e| PolicyError::BadFsGrant {
+                    root: grant.root.clone(),
+                    message: e.to_string(),
+                })?;
             let dir = Dir::open_ambient_dir(&grant.root, cap_std::ambient_authority()).map_err(
                 |source| PolicyError::OpenRoot {
                     root: grant.root.clone(),
@@ -140,6 +153,7 @@ impl FsPolicy {
         }
         Ok(FsPolicy {
             roots,
+            guard: Arc::new(Guard::new(protected)),
             limits: FsLimits::default(),
         })
     }
@@ -158,8 +172,9 @@ impl FsPolicy {
     /// Read a whole file, at most `max_read_bytes`.
     pub async fn read(&self, root: u32, path: &str) -> Result<Vec<u8>, FsError> {
         let limits = self.limits;
+        let guard = self.guard.clone();
         self.run(root, path, FsOp::Read, move |dir, rel, shown| {
-            ops::read(dir, rel, shown, &limits)
+            ops::read(dir, rel, shown, &limits, &guard)
         })
         .await
     }
@@ -219,6 +234,7 @@ impl FsPolicy {
         let rel = RelPath::parse(path)?;
         Ok(Checked {
             root: handle.clone(),
+            guard: self.guard.clone(),
             rel,
             shown: yoi_manifest::bounded(path, 200),
         })
@@ -236,6 +252,7 @@ impl FsPolicy {
 
 struct Checked {
     root: Arc<Root>,
+    guard: Arc<Guard>,
     rel: RelPath,
     shown: String,
 }
@@ -246,12 +263,18 @@ where
     F: FnOnce(&Dir, &RelPath, &str) -> Result<T, FsError> + Send + 'static,
 {
     let shown = checked.shown.clone();
-    tokio::task::spawn_blocking(move || f(&checked.root.dir, &checked.rel, &checked.shown))
-        .await
-        .unwrap_or_else(|e| {
-            Err(FsError::Io {
-                path: shown,
-                message: format!("the operation did not complete: {e}"),
-            })
+    tokio::task::spawn_blocking(move || {
+        let dir = &checked.root.dir;
+        checked
+            .guard
+            .check_path(dir, &checked.rel, &checked.shown)?;
+        f(dir, &checked.rel, &checked.shown)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(FsError::Io {
+            path: shown,
+            message: format!("the operation did not complete: {e}"),
         })
+    })
 }

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use yoi_grants::{Grants, HttpsSettings};
+use yoi_grants::{Grants, HttpsSettings, Protected};
 use yoi_manifest::HostApi;
 
 use crate::PolicyError;
@@ -38,7 +38,8 @@ impl HostApis {
 
     /// Build the policies for the host APIs in `granted` (requested by the
     /// manifest and granted by the enablement) from `grants`, with the
-    /// workspace's `[https]` settings. Secret values and extra trust roots
+    /// workspace's `[https]` settings and its `protected` state, which no fs
+    /// root may reach. Secret values and extra trust roots
     /// are read here, once; the plugin never sees a secret.
     ///
     /// Secure defaults: an API not in `granted` gets no policy, whatever
@@ -49,6 +50,7 @@ impl HostApis {
         grants: &Grants,
         granted: &[HostApi],
         https: &HttpsSettings,
+        protected: &Protected,
     ) -> Result<HostApis, PolicyError> {
         let mut apis = HostApis::default();
         if granted.contains(&HostApi::Https) {
@@ -71,7 +73,7 @@ impl HostApis {
             apis.secrets = secrets;
         }
         if granted.contains(&HostApi::Fs) {
-            apis.fs = Some(FsPolicy::new(&grants.fs)?);
+            apis.fs = Some(FsPolicy::new(&grants.fs, protected)?);
         }
         Ok(apis)
     }

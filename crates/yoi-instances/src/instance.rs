@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
-use yoi_grants::HttpsSettings;
+use yoi_grants::{HttpsSettings, Protected};
 use yoi_runtime::{CallError, CallErrorKind, IngressEvent, LoadOptions, LoadedPlugin, Runtime};
 use yoi_workspace::ResolvedPlugin;
 
@@ -24,6 +24,8 @@ pub struct PluginInstance {
     digest: String,
     runtime: Option<Runtime>,
     https: Arc<HttpsSettings>,
+    /// yoi's own state, which the plugin's fs policy denies.
+    protected: Arc<Protected>,
     pub(crate) loaded: OnceLock<Result<Arc<LoadedPlugin>, String>>,
     pub(crate) ingresses: BTreeMap<String, Ingress>,
     /// Set by `start` for a stateful plugin with a granted ingress; taken at
@@ -71,6 +73,7 @@ impl PluginInstance {
         resolved: ResolvedPlugin,
         runtime: Option<Runtime>,
         https: Arc<HttpsSettings>,
+        protected: Arc<Protected>,
     ) -> PluginInstance {
         let ingresses = resolved
             .ingresses
@@ -88,6 +91,7 @@ impl PluginInstance {
             resolved,
             runtime,
             https,
+            protected,
             loaded: OnceLock::new(),
             ingresses,
             queue: Mutex::new(None),
@@ -132,6 +136,7 @@ impl PluginInstance {
             &resolved.enablement.grants,
             &resolved.host_apis,
             &self.https,
+            &self.protected,
         )
         .map_err(|e| format!("`{label}`: cannot set up its host APIs: {e}"))?;
         let config = serde_json::to_string(&resolved.enablement.config)

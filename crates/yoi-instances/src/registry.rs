@@ -78,6 +78,7 @@ impl PluginInstanceRegistry {
     /// listing works without it.
     pub fn new(plan: &Plan, runtime: Option<Runtime>) -> PluginInstanceRegistry {
         let https = Arc::new(plan.https.clone());
+        let protected = Arc::new(plan.protected.clone());
         PluginInstanceRegistry {
             instances: plan
                 .plugins
@@ -87,6 +88,7 @@ impl PluginInstanceRegistry {
                         p.clone(),
                         runtime.clone(),
                         https.clone(),
+                        protected.clone(),
                     ))
                 })
                 .collect(),

@@ -62,6 +62,22 @@ impl MaterializedPackage {
     }
 }
 
+/// The default root of yoi's cache: `$XDG_CACHE_HOME/yoi`, else
+/// `~/.cache/yoi` (relative values ignored, as XDG requires). The runtime
+/// puts its compiled code here and the workspace protects it from fs grants,
+/// so both take it from this one function.
+pub fn default_cache_root() -> Option<PathBuf> {
+    let abs = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
+    std::env::var_os("XDG_CACHE_HOME")
+        .and_then(abs)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .and_then(abs)
+                .map(|h| h.join(".cache"))
+        })
+        .map(|d| d.join("yoi"))
+}
+
 /// The directory a package with `digest` occupies under `root`.
 pub fn package_dir(root: &Path, digest: &Digest) -> PathBuf {
     root.join(PACKAGES_DIR).join(digest.hex())

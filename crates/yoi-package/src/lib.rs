@@ -23,7 +23,9 @@ mod path;
 mod tree;
 
 pub use archive::{read_archive, read_archive_file};
-pub use cache::{MaterializedPackage, load_materialized, materialize, package_dir};
+pub use cache::{
+    MaterializedPackage, default_cache_root, load_materialized, materialize, package_dir,
+};
 pub use digest::{Digest, digest_files};
 pub use error::PackageError;
 pub use files::PackageFiles;

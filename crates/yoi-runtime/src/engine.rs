@@ -57,15 +57,7 @@ pub struct RuntimeConfig {
 impl RuntimeConfig {
     /// The default cache root: `$XDG_CACHE_HOME/yoi`, else `~/.cache/yoi`.
     pub fn default_cache_root() -> Option<PathBuf> {
-        let abs = |v: std::ffi::OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
-        std::env::var_os("XDG_CACHE_HOME")
-            .and_then(abs)
-            .or_else(|| {
-                std::env::var_os("HOME")
-                    .and_then(abs)
-                    .map(|h| h.join(".cache"))
-            })
-            .map(|d| d.join("yoi"))
+        yoi_package::default_cache_root()
     }
 }
 

@@ -21,8 +21,10 @@
 //! - **Containment**: a trap, panic, timeout or limit hit becomes a
 //!   [`CallError`]; the instance that hit it is discarded, the host goes on.
 //! - **Compiled cache** (`cache.rs`): artifacts are compiled once, keyed by
-//!   package digest and engine compatibility hash, checksummed, and loaded
-//!   only from the digest-keyed materialized cache.
+//!   package digest and engine compatibility hash, authenticated with a
+//!   per-user keyed MAC over the bytes and their name, read only from files
+//!   and directories no other user can write, and compiled only from the
+//!   digest-keyed materialized cache.
 
 #![warn(missing_docs)]
 

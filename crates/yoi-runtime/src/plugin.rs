@@ -47,6 +47,7 @@ pub(crate) struct Warm {
 pub struct LoadedPlugin {
     pub(crate) label: String,
     source: LoadSource,
+    cache_diagnostic: Option<String>,
     pub(crate) runtime: Arc<Inner>,
     host: Arc<HostApis>,
     pre: Pre,
@@ -126,7 +127,11 @@ impl Runtime {
             engine_key: &inner.engine_key,
         };
         let digest_hex = package.digest().hex();
-        let (compiled, source) = match cache.get(&digest_hex, kind) {
+        let (cached, mut doubt) = match cache.get(&digest_hex, kind) {
+            Ok(cached) => (cached, None),
+            Err(doubt) => (None, Some(doubt)),
+        };
+        let (compiled, source) = match cached {
             Some(c) => (c, LoadSource::Cache),
             None => {
                 let pkg_err = |source| RuntimeError::Package {
@@ -141,12 +146,13 @@ impl Runtime {
                         }
                     };
                 let wasm = materialized.package().artifact();
-                let compiled = cache
+                let (compiled, not_stored) = cache
                     .compile_and_store(&digest_hex, kind, wasm)
                     .map_err(|e| RuntimeError::Compile {
                         plugin: label.to_owned(),
                         message: yoi_manifest::bounded(&format!("{e:#}"), 600),
                     })?;
+                doubt = doubt.or(not_stored);
                 (compiled, LoadSource::Compiled)
             }
         };
@@ -193,6 +199,12 @@ impl Runtime {
         Ok(LoadedPlugin {
             label: label.to_owned(),
             source,
+            cache_diagnostic: doubt.map(|d| {
+                yoi_manifest::bounded(
+                    &format!("the compiled cache was not used: {d}; compiled the package again"),
+                    600,
+                )
+            }),
             runtime: self.inner.clone(),
             host,
             pre,
@@ -212,6 +224,15 @@ impl LoadedPlugin {
     /// Whether the compiled code came from the cache.
     pub fn load_source(&self) -> LoadSource {
         self.source
+    }
+
+    /// Why the compiled cache was not used or not written for this load
+    /// (a directory or file that failed its ownership checks, a MAC that
+    /// did not match, a key file that is not private), if it was not: one
+    /// diagnostic per load, for the front end to show. `None` when the
+    /// cache served the load or the entry was simply not there yet.
+    pub fn cache_diagnostic(&self) -> Option<&str> {
+        self.cache_diagnostic.as_deref()
     }
 
     /// Call `tool` with `input` (JSON text), reusing a warm instance if one

@@ -44,6 +44,8 @@ pub struct Inventory {
     pub packages: Vec<Discovered>,
     /// Problems with a store itself (e.g. unreadable directory).
     pub store_errors: Vec<(Source, String)>,
+    /// The user store's directory, protected from fs grants.
+    pub user_store: Option<PathBuf>,
 }
 
 impl Inventory {
@@ -55,7 +57,10 @@ impl Inventory {
 
 /// Inventory every store.
 pub fn discover(stores: &Stores) -> Inventory {
-    let mut inventory = Inventory::default();
+    let mut inventory = Inventory {
+        user_store: stores.user.clone(),
+        ..Inventory::default()
+    };
     for source in Source::ALL {
         let Some(dir) = stores.dir(source) else {
             continue;

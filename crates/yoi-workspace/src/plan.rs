@@ -222,6 +222,8 @@ pub struct Plan {
     /// Whether the config's authority counted; when untrusted, no plugin
     /// may run and every enabled one is `untrusted`.
     pub trust: crate::Trust,
+    /// yoi's own state, which no fs policy built from this plan may reach.
+    pub protected: yoi_grants::Protected,
 }
 
 impl Plan {

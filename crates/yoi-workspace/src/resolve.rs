@@ -5,7 +5,8 @@
 //! when the manifest requests it, the enablement selects the surface, and a
 //! grant allows it. Pins are exact: a package whose digest or version differs
 //! from its pin is `rejected` until someone runs `yoi plugin update`; nothing
-//! upgrades silently. Schemas are loaded here, once, so that what runs later
+//! upgrades silently. An fs root that reaches yoi's own state
+//! ([`crate::protected_state`]) makes the plugin `rejected`. Schemas are loaded here, once, so that what runs later
 //! never goes back to the package or the config.
 
 use std::collections::BTreeSet;
@@ -30,6 +31,7 @@ pub fn resolve(inventory: Inventory, config: &Config, trust: &Trust) -> Plan {
             .map(|(s, m)| format!("{s} store: {m}"))
             .collect(),
         https: config.https.clone(),
+        protected: crate::protected_state(config, inventory.user_store.as_deref()),
         ..Plan::default()
     };
     let mut covered = BTreeSet::new();
@@ -99,6 +101,19 @@ pub fn resolve(inventory: Inventory, config: &Config, trust: &Trust) -> Plan {
             continue;
         };
         if !pins_match(&mut report, package, enablement) {
+            plan.reports.push(report);
+            continue;
+        }
+        if let Err(e) = enablement
+            .grants
+            .fs
+            .iter()
+            .try_for_each(|g| plan.protected.check_root(&g.root))
+        {
+            report.diagnostics.push(Diagnostic::new(
+                DiagnosticKind::Grant,
+                format!("{e}; grant a directory that holds none of it"),
+            ));
             plan.reports.push(report);
             continue;
         }

@@ -101,9 +101,10 @@ impl TrustStore {
     /// The user's store, `$XDG_CONFIG_HOME/yoi/trust.toml`, else
     /// `$HOME/.config/yoi/trust.toml`; `None` when neither is set.
     pub fn for_user() -> Option<TrustStore> {
-        let dir = crate::source::env_dir("XDG_CONFIG_HOME")
-            .or_else(|| crate::source::env_dir("HOME").map(|h| h.join(".config")))?;
-        Some(TrustStore::at(dir.join(TRUST_FILE)))
+        // One place decides where yoi's config directory is, so the store
+        // is always inside what fs grants may not reach.
+        let dir = crate::user_config_dir()?;
+        Some(TrustStore::at(dir.join("trust.toml")))
     }
 
     /// The store's file.

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt, Permissions, PermissionsExt};
 
+use super::guard::Guard;
 use super::mode;
 use super::path::RelPath;
 use super::{DirEntry, EntryKind, FsError, FsLimits};
@@ -21,6 +22,7 @@ pub(crate) fn read(
     path: &RelPath,
     shown: &str,
     limits: &FsLimits,
+    guard: &Guard,
 ) -> Result<Vec<u8>, FsError> {
     let io = |e: std::io::Error| FsError::from_io(shown, &e);
     let max = limits.max_read_bytes;
@@ -37,6 +39,7 @@ pub(crate) fn read(
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
     let file = dir.open_with(path.as_path(), &options).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
+    guard.check_opened(&meta, shown)?;
     if !meta.is_file() {
         return Err(FsError::InvalidPath {
             path: shown.to_owned(),

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use yoi_grants::{FsGrant, FsOp};
+use yoi_grants::{FsGrant, FsOp, Protected};
 use yoi_host_apis::PolicyError;
 use yoi_host_apis::fs::{DirEntry, EntryKind, FsError, FsLimits, FsPolicy, RootInfo};
 
@@ -34,10 +34,13 @@ fn fixture() -> Fixture {
 }
 
 fn policy(root: &Path, ops: &[FsOp]) -> FsPolicy {
-    FsPolicy::new(&[FsGrant {
-        root: root.to_path_buf(),
-        ops: ops.to_vec(),
-    }])
+    FsPolicy::new(
+        &[FsGrant {
+            root: root.to_path_buf(),
+            ops: ops.to_vec(),
+        }],
+        &Protected::none(),
+    )
     .unwrap()
 }
 
@@ -238,16 +241,19 @@ async fn a_symlink_swapped_in_during_reads_never_escapes() {
 async fn each_operation_needs_its_own_grant() {
     let f = fixture();
     let other = tempfile::tempdir().unwrap();
-    let fs = FsPolicy::new(&[
-        FsGrant {
-            root: f.root.clone(),
-            ops: vec![FsOp::Read, FsOp::List],
-        },
-        FsGrant {
-            root: other.path().to_path_buf(),
-            ops: vec![FsOp::Write],
-        },
-    ])
+    let fs = FsPolicy::new(
+        &[
+            FsGrant {
+                root: f.root.clone(),
+                ops: vec![FsOp::Read, FsOp::List],
+            },
+            FsGrant {
+                root: other.path().to_path_buf(),
+                ops: vec![FsOp::Write],
+            },
+        ],
+        &Protected::none(),
+    )
     .unwrap();
 
     for result in [
@@ -368,20 +374,146 @@ async fn a_fifo_is_refused_without_blocking() {
 #[test]
 fn bad_grants_fail_the_policy() {
     let f = fixture();
-    let missing = FsPolicy::new(&[FsGrant {
-        root: f.root.join("missing"),
-        ops: vec![FsOp::Read],
-    }]);
+    let missing = FsPolicy::new(
+        &[FsGrant {
+            root: f.root.join("missing"),
+            ops: vec![FsOp::Read],
+        }],
+        &Protected::none(),
+    );
     assert!(
         matches!(missing, Err(PolicyError::OpenRoot { .. })),
         "{missing:?}"
     );
-    let relative = FsPolicy::new(&[FsGrant {
-        root: "relative".into(),
-        ops: vec![FsOp::Read],
-    }]);
+    let relative = FsPolicy::new(
+        &[FsGrant {
+            root: "relative".into(),
+            ops: vec![FsOp::Read],
+        }],
+        &Protected::none(),
+    );
     assert!(
         matches!(relative, Err(PolicyError::BadFsGrant { .. })),
         "{relative:?}"
     );
+}
+
+/// A project with its `.yoi` state, granted whole to a plugin, with the
+/// workspace state protected as resolution protects it.
+fn granted_project() -> (tempfile::TempDir, std::path::PathBuf, FsPolicy) {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    std::fs::create_dir_all(project.join(".yoi/plugins")).unwrap();
+    std::fs::create_dir_all(project.join("src")).unwrap();
+    std::fs::write(project.join(".yoi/config.toml"), "[plugins]\n").unwrap();
+    std::fs::write(project.join("src/main.rs"), "fn main() {}").unwrap();
+    symlink(".yoi", project.join("state")).unwrap();
+    let mut protected = Protected::none();
+    protected.add_workspace_state(&project.join(".yoi"));
+    let fs = FsPolicy::new(
+        &[FsGrant {
+            root: project.clone(),
+            ops: FsOp::ALL.to_vec(),
+        }],
+        &protected,
+    )
+    .unwrap();
+    (tmp, project, fs)
+}
+
+fn assert_protected<T: std::fmt::Debug>(result: Result<T, FsError>, shown: &str) {
+    assert_eq!(
+        result.unwrap_err(),
+        FsError::Denied {
+            reason: format!(
+                "`{shown}` reaches yoi's own state (the workspace's `.yoi` directory); no fs grant covers it"
+            ),
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_plugin_granted_the_project_cannot_write_its_config() {
+    let (_tmp, project, fs) = granted_project();
+    let widened = b"[plugins.\"project:evil\"]\n".to_vec();
+    // By name, through a symlink, and the directory itself.
+    for path in [
+        ".yoi/config.toml",
+        "state/config.toml",
+        "./.yoi/config.toml",
+    ] {
+        assert_protected(fs.write(0, path, widened.clone()).await, path);
+        assert_protected(fs.read(0, path).await, path);
+        assert_protected(fs.remove(0, path).await, path);
+    }
+    for path in [".yoi", "state", ".yoi/plugins", "state/plugins/"] {
+        assert_protected(fs.list_dir(0, path).await, path);
+    }
+    assert_protected(fs.create_dir(0, ".yoi/new").await, ".yoi/new");
+    assert_protected(fs.remove(0, ".yoi/plugins").await, ".yoi/plugins");
+    assert_protected(
+        fs.write(0, ".yoi/plugins/evil.yoi-plugin", b"x".to_vec())
+            .await,
+        ".yoi/plugins/evil.yoi-plugin",
+    );
+    // `..` never gets as far as the walk.
+    assert!(matches!(
+        fs.write(0, ".yoi/../.yoi/config.toml", widened.clone())
+            .await,
+        Err(FsError::InvalidPath { .. })
+    ));
+    // Renamed after the policy was built: the inode is what is denied.
+    std::fs::rename(project.join(".yoi"), project.join("renamed")).unwrap();
+    assert_protected(
+        fs.write(0, "renamed/config.toml", widened.clone()).await,
+        "renamed/config.toml",
+    );
+    std::fs::rename(project.join("renamed"), project.join(".yoi")).unwrap();
+    // A hard link to the config, made by someone else, is the same file.
+    std::fs::hard_link(project.join(".yoi/config.toml"), project.join("cfg")).unwrap();
+    assert_protected(fs.read(0, "cfg").await, "cfg");
+    assert_protected(fs.write(0, "cfg", widened).await, "cfg");
+    assert_eq!(
+        std::fs::read_to_string(project.join(".yoi/config.toml")).unwrap(),
+        "[plugins]\n"
+    );
+    // The rest of the project works as before.
+    assert_eq!(fs.read(0, "src/main.rs").await.unwrap(), b"fn main() {}");
+    fs.write(0, "src/lib.rs", b"//".to_vec()).await.unwrap();
+    fs.create_dir(0, "src/bin").await.unwrap();
+    fs.remove(0, "src/bin").await.unwrap();
+    let names: Vec<String> = fs
+        .list_dir(0, ".")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+    assert_eq!(names, [".yoi", "cfg", "src", "state"]);
+}
+
+#[test]
+fn a_root_inside_or_around_protected_state_fails_the_policy() {
+    let f = fixture();
+    let mut protected = Protected::none();
+    protected.add_workspace_state(&f.root.join("docs"));
+    protected.add(&f.outside, "the compiled cache");
+    for root in [
+        f.root.join("docs"),
+        f.outside.clone(),
+        f.root.parent().unwrap().to_owned(),
+    ] {
+        let err = FsPolicy::new(
+            &[FsGrant {
+                root: root.clone(),
+                ops: vec![FsOp::Read],
+            }],
+            &protected,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, PolicyError::BadFsGrant { message, .. } if message.contains("no plugin is granted yoi's own state")),
+            "{root:?}: {err}"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! `HostApis::from_grants`: which policies a plugin gets, and that a grant
 //! whose secret cannot be read keeps the plugin from getting any.
 
-use yoi_grants::{FsGrant, FsOp, Grants, HttpsGrant, HttpsSettings, SecretHeader};
+use yoi_grants::{FsGrant, FsOp, Grants, HttpsGrant, HttpsSettings, Protected, SecretHeader};
 use yoi_host_apis::{HostApis, PolicyError};
 use yoi_manifest::HostApi;
 
@@ -22,13 +22,19 @@ fn only_apis_in_granted_get_a_policy() {
     let grants = grants(dir.path());
     let settings = HttpsSettings::default();
 
-    let none = HostApis::from_grants(&grants, &[], &settings).unwrap();
+    let none = HostApis::from_grants(&grants, &[], &settings, &Protected::none()).unwrap();
     assert!(none.https.is_none() && none.fs.is_none());
 
-    let fs = HostApis::from_grants(&grants, &[HostApi::Fs], &settings).unwrap();
+    let fs = HostApis::from_grants(&grants, &[HostApi::Fs], &settings, &Protected::none()).unwrap();
     assert!(fs.https.is_none() && fs.fs.is_some());
 
-    let both = HostApis::from_grants(&grants, &[HostApi::Https, HostApi::Fs], &settings).unwrap();
+    let both = HostApis::from_grants(
+        &grants,
+        &[HostApi::Https, HostApi::Fs],
+        &settings,
+        &Protected::none(),
+    )
+    .unwrap();
     assert!(both.https.is_some() && both.fs.is_some());
 }
 
@@ -41,8 +47,13 @@ fn an_unreadable_secret_is_an_error_naming_the_file_not_the_value() {
         header: "Authorization".into(),
         file: file.clone(),
     });
-    let err =
-        HostApis::from_grants(&grants, &[HostApi::Https], &HttpsSettings::default()).unwrap_err();
+    let err = HostApis::from_grants(
+        &grants,
+        &[HostApi::Https],
+        &HttpsSettings::default(),
+        &Protected::none(),
+    )
+    .unwrap_err();
     assert!(matches!(err, PolicyError::Grant { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
@@ -60,7 +71,13 @@ fn a_missing_extra_root_is_an_error() {
         extra_roots: vec![dir.path().join("ca.pem")],
         builtin_roots: true,
     };
-    let err = HostApis::from_grants(&grants(dir.path()), &[HostApi::Https], &settings).unwrap_err();
+    let err = HostApis::from_grants(
+        &grants(dir.path()),
+        &[HostApi::Https],
+        &settings,
+        &Protected::none(),
+    )
+    .unwrap_err();
     assert!(
         err.to_string()
             .ends_with("this `[https] extra_roots` file does not exist"),

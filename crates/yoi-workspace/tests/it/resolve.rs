@@ -53,6 +53,7 @@ fn plan(package: &Package, entry: &str) -> Plan {
             diagnostics: Vec::new(),
         }],
         store_errors: Vec::new(),
+        user_store: None,
     };
     let config = if entry.is_empty() {
         String::new()
@@ -259,6 +260,7 @@ fn a_config_nobody_approved_runs_nothing() {
             diagnostics: Vec::new(),
         }],
         store_errors: Vec::new(),
+        user_store: None,
     };
     let plan = resolve(inventory(&package), &config, &trust);
     assert!(plan.plugins.is_empty());
@@ -273,4 +275,48 @@ fn a_config_nobody_approved_runs_nothing() {
     let plan = resolve(inventory(&package), &config, &trust);
     assert_eq!(plan.plugins.len(), 1);
     assert_eq!(plan.reports[0].status, Status::Active);
+}
+
+/// A config edited by hand (or shipped in a clone) that grants a root
+/// reaching yoi's own state: the plugin is rejected, naming both.
+#[test]
+fn resolution_refuses_a_root_holding_yoi_state_written_into_config_by_hand() {
+    let manifest = two_tools().requests_tools(&["read"], Some(&["fs", "https"]));
+    let package = package(&manifest);
+    let grant = |root: &str| {
+        format!(
+            "{PIN}surfaces = [\"tool\"]\n[plugins.\"project:notes\".grants]\ntools = [\"*\"]\n\
+             [[plugins.\"project:notes\".grants.https]]\nurl = \"https://api.example.com/\"\n\
+             methods = [\"GET\"]\nsecrets = [{{ header = \"Authorization\", file = \"/keys/token\" }}]\n\
+             [[plugins.\"project:notes\".grants.fs]]\nroot = \"{root}\"\nops = [\"read\", \"write\"]"
+        )
+    };
+    for (root, why) in [
+        (
+            "/ws/.yoi",
+            "fs root `/ws/.yoi` lies inside the workspace's `.yoi` directory (`/ws/.yoi`)",
+        ),
+        (
+            "/ws/.yoi/plugins",
+            "fs root `/ws/.yoi/plugins` lies inside the workspace's `.yoi` directory (`/ws/.yoi`)",
+        ),
+        (
+            "/keys",
+            "fs root `/keys` contains a secret file (`/keys/token`)",
+        ),
+    ] {
+        let plan = plan(&package, &grant(root));
+        assert!(plan.plugins.is_empty(), "{root}");
+        let report = &plan.reports[0];
+        assert_eq!(report.status, yoi_workspace::Status::Rejected);
+        assert_eq!(
+            report.diagnostics.last().unwrap().message,
+            format!(
+                "{why}; no plugin is granted yoi's own state; grant a directory that holds none of it"
+            )
+        );
+    }
+    // The project directory itself holds `.yoi`: granted, `.yoi` denied by inode.
+    let plan = plan(&package, &grant("/ws"));
+    assert_eq!(plan.plugins.len(), 1, "{:?}", plan.reports[0].diagnostics);
 }

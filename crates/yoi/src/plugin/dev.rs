@@ -61,7 +61,8 @@ pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
     // Everything that can be refused without building is refused first.
     let config = ctx.config()?;
     let grants_https = args.grants.https_grants()?;
-    let grants_fs = args.grants.fs_grants()?;
+    let protected = yoi_workspace::protected_state(&config, ctx.stores.user.as_deref());
+    let grants_fs = args.grants.fs_grants(&protected)?;
     let input = crate::tool::read_input(args.input.clone())?;
 
     let Some(built) = build::build(&args.dir)? else {
@@ -146,6 +147,7 @@ pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
             diagnostics: Vec::new(),
         }],
         store_errors: Vec::new(),
+        user_store: ctx.stores.user.clone(),
     };
     // The grants are the ones this command line gives: the user's own.
     let plan = yoi_workspace::resolve(inventory, &call_config, &Trust::Trusted);

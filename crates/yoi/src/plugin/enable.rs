@@ -96,7 +96,7 @@ fn ambiguous(text: &str, many: &[QualifiedId]) -> anyhow::Error {
 
 pub fn run_enable(ctx: &Context, args: EnableArgs) -> anyhow::Result<ExitCode> {
     // Refuse early, with its hint, if the config cannot be read: it is never overwritten.
-    ctx.raw_config()?;
+    let config = ctx.raw_config()?;
     let inventory = yoi_workspace::discover(&ctx.stores);
     let qid = qualify_discovered(&inventory, &args.reference)?;
     let found: Vec<_> = inventory.by_qid(&qid).collect();
@@ -123,7 +123,8 @@ pub fn run_enable(ctx: &Context, args: EnableArgs) -> anyhow::Result<ExitCode> {
     };
     let manifest = package.manifest();
     let https = args.grants.https_grants()?;
-    let fs = args.grants.fs_grants()?;
+    let protected = yoi_workspace::protected_state(&config, ctx.stores.user.as_deref());
+    let fs = args.grants.fs_grants(&protected)?;
     let grants = Grants {
         tools: split(&args.tools),
         services: split(&args.services),

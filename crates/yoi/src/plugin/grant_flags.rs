@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Args;
-use yoi_grants::{FsGrant, FsOp, HttpsGrant};
+use yoi_grants::{FsGrant, FsOp, HttpsGrant, Protected};
 
 // No `///` on the struct: clap would take it as the about text of the
 // commands it is flattened into.
@@ -47,8 +47,10 @@ impl GrantFlags {
     }
 
     /// `--fs ROOT... --ops OP,..` as grants: each root an existing directory,
-    /// canonicalized so the grant names what the path means now.
-    pub fn fs_grants(&self) -> anyhow::Result<Vec<FsGrant>> {
+    /// canonicalized so the grant names what the path means now, and none
+    /// reaching yoi's own state (`protected`; the workspace's `.yoi` inside a
+    /// granted project is denied by inode instead).
+    pub fn fs_grants(&self, protected: &Protected) -> anyhow::Result<Vec<FsGrant>> {
         let ops = self
             .ops
             .split(',')
@@ -72,6 +74,12 @@ impl GrantFlags {
                 ops: ops.clone(),
             };
             grant.validate()?;
+            protected.check_root(&grant.root).map_err(|e| {
+                crate::output::hinted(
+                    e,
+                    "grant a directory that holds none of yoi's state (its cache, stores, config, secrets)",
+                )
+            })?;
             grants.push(grant);
         }
         Ok(grants)

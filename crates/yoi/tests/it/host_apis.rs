@@ -450,3 +450,140 @@ fn each_fs_operation_needs_its_own_grant() {
     );
     assert_eq!(v["ok"], true, "{v}");
 }
+
+/// The attacker: a plugin granted write on a directory that holds yoi's
+/// cache or user store (granting `$HOME`), which would let it replace its
+/// own compiled code. `yoi plugin enable` refuses the root, naming both.
+#[test]
+fn enable_refuses_a_root_holding_the_cache() {
+    let env = Env::new();
+    install(&env, "notes");
+    std::fs::create_dir_all(env.path("cache/yoi/compiled")).unwrap();
+    std::fs::create_dir_all(env.path("data/yoi/plugins")).unwrap();
+    let top = yoi_grants::canonical(env.dir.path());
+    let show = |rel: &str| top.join(rel).display().to_string();
+    for (root, why) in [
+        (
+            top.display().to_string(),
+            format!("contains the user store (`{}`)", show("data/yoi/plugins")),
+        ),
+        (
+            show("cache"),
+            format!("contains yoi's cache (`{}`)", show("cache/yoi")),
+        ),
+        (
+            show("cache/yoi/compiled"),
+            format!("lies inside yoi's cache (`{}`)", show("cache/yoi")),
+        ),
+        (
+            show("data/yoi/plugins"),
+            format!(
+                "lies inside the user store (`{}`)",
+                show("data/yoi/plugins")
+            ),
+        ),
+        (
+            show("ws/.yoi"),
+            format!(
+                "lies inside the workspace's `.yoi` directory (`{}`)",
+                show("ws/.yoi")
+            ),
+        ),
+    ] {
+        let r = env.yoi(&[
+            "plugin",
+            "enable",
+            "project:notes",
+            "--tools",
+            "*",
+            "--fs",
+            &root,
+            "--ops",
+            "read,list,write",
+        ]);
+        assert_eq!(r.code, 2, "{root}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!(
+                "fs root `{root}` {why}; no plugin is granted yoi's own state"
+            )),
+            "{root}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("hint: grant a directory"), "{}", r.stderr);
+    }
+    let r = env.yoi(&["plugin", "show", "project:notes", "--json"]);
+    assert_eq!(r.json()["plugins"][0]["status"], "disabled", "{}", r.stdout);
+}
+
+/// The attacker: a plugin granted the project directory with write, trying
+/// to widen its own grants by rewriting `.yoi/config.toml`.
+#[test]
+fn a_plugin_granted_the_project_cannot_write_its_config() {
+    let env = Env::new();
+    std::fs::write(env.ws().join("notes.txt"), "project notes").unwrap();
+    install(&env, "notes");
+    let ws = env.ws().display().to_string();
+    enable(
+        &env,
+        &[
+            "project:notes",
+            "--tools",
+            "*",
+            "--fs",
+            &ws,
+            "--ops",
+            "read,list,write",
+        ],
+    );
+    let config = std::fs::read_to_string(env.ws().join(".yoi/config.toml")).unwrap();
+    for (tool, input) in [
+        (
+            "write_file",
+            json!({"path": ".yoi/config.toml", "content": "[plugins]\n"}),
+        ),
+        ("read_file", json!({"path": ".yoi/config.toml"})),
+        ("list_dir", json!({"path": ".yoi"})),
+    ] {
+        let v = call(&env, tool, input);
+        assert_refused(
+            &v,
+            "denied",
+            "reaches yoi's own state (the workspace's `.yoi` directory)",
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(env.ws().join(".yoi/config.toml")).unwrap(),
+        config
+    );
+    let v = call(&env, "read_file", json!({"path": "notes.txt"}));
+    assert_eq!(v["content"][0]["json"]["content"], "project notes", "{v}");
+}
+
+/// The attacker: a cloned repository (or a hand edit) whose config grants a
+/// root holding yoi's cache. Resolution rejects the plugin; nothing loads.
+#[test]
+fn resolution_refuses_a_root_holding_the_cache_written_into_config() {
+    let env = notes_env("read");
+    let config = env.ws().join(".yoi/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let notes = yoi_grants::canonical(&env.path("notes"));
+    let home = yoi_grants::canonical(&env.path("home"));
+    std::fs::create_dir_all(&home).unwrap();
+    let top = yoi_grants::canonical(env.dir.path());
+    let widened = text.replace(
+        &format!("root = \"{}\"", notes.display()),
+        &format!("root = \"{}\"", top.display()),
+    );
+    assert_ne!(widened, text, "the grant was not found in {text}");
+    std::fs::write(&config, widened).unwrap();
+    let r = env.yoi(&["plugin", "show", "project:notes", "--json"]);
+    let v = r.json();
+    assert_eq!(v["plugins"][0]["status"], "rejected", "{v}");
+    assert!(
+        v.to_string()
+            .contains(&format!("fs root `{}` contains", top.display())),
+        "{v}"
+    );
+    let v = call(&env, "read_file", json!({"path": "hello.txt"}));
+    assert_eq!(v["ok"], false, "{v}");
+}

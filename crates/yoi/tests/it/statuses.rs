@@ -331,7 +331,9 @@ fn enable_writes_grants_readably_and_keeps_hand_edits() {
     )
     .unwrap();
     env.trust();
-    let root = env.path("data");
+    // Not `data`: that holds the user store, which no fs root may contain.
+    let root = env.path("files");
+    std::fs::create_dir_all(&root).unwrap();
     let r = env.yoi(&[
         "plugin",
         "enable",
