@@ -18,7 +18,7 @@ mod plan;
 mod resolve;
 mod source;
 
-pub use config::{CONFIG_FILE, Config, Enablement};
+pub use config::{CONFIG_FILE, Config, Enablement, HistorySettings};
 pub use diag::{Diagnostic, DiagnosticKind};
 pub use discover::{Discovered, Inventory, discover};
 pub use edit::ConfigEditor;
