@@ -134,6 +134,7 @@ pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
         limits: config.limits.clone(),
         serve: toml::Table::new(),
         https: config.https.clone(),
+        history: config.history.clone(),
     };
     let inventory = Inventory {
         packages: vec![Discovered {
