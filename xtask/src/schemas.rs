@@ -122,8 +122,29 @@ fn config_schema() -> Value {
             "limits": limits_schema(),
             "serve": serve_schema(),
             "https": https,
+            "history": history_schema(),
         },
         "$defs": defs,
+    })
+}
+
+/// `[history]`: the total size of `.yoi/history.db`, with the default and
+/// bounds of `yoi_history` (`DEFAULT_MAX_BYTES`, `MIN_MAX_BYTES`,
+/// `MAX_MAX_BYTES`).
+fn history_schema() -> Value {
+    json!({
+        "description": "The workspace history. Unknown keys are errors.",
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "max_bytes": {
+                "description": "The most bytes the history database may take. At the limit the oldest plugin notifications, then ingress events, are deleted; tool calls and results never are (over the limit with only those left, they are still recorded and the history reports it).",
+                "type": "integer",
+                "minimum": yoi_history::MIN_MAX_BYTES,
+                "maximum": yoi_history::MAX_MAX_BYTES,
+                "default": yoi_history::DEFAULT_MAX_BYTES,
+            },
+        },
     })
 }
 

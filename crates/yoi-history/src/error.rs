@@ -40,4 +40,14 @@ pub enum HistoryError {
         /// The stored kind, bounded.
         kind: String,
     },
+    /// `[history] max_bytes` is outside its bounds.
+    #[error("`[history] max_bytes` = {max_bytes} is out of bounds (from {min} to {max} bytes)")]
+    Limit {
+        /// The value given.
+        max_bytes: u64,
+        /// The smallest value accepted.
+        min: u64,
+        /// The largest value accepted.
+        max: u64,
+    },
 }

@@ -10,6 +10,29 @@ use serde::Serialize;
 /// cut on a char boundary and end in a `…[N bytes truncated]` marker.
 pub const MAX_RECORDED_BYTES: usize = 64 * 1024;
 
+/// Largest name stored per event (session, tool, plugin, digest, error
+/// kind); longer names are cut like texts. Names come from the host or
+/// from validated manifests, but a name is recorded before it is looked up
+/// (a client may call a tool named by a megabyte of text).
+pub const MAX_RECORDED_NAME_BYTES: usize = 256;
+
+/// Longest plugin notice kind: 64 bytes of `[a-z0-9_.-]`.
+pub const MAX_NOTICE_KIND_BYTES: usize = 64;
+
+/// The notice kind recorded in place of one outside the alphabet of
+/// [`is_valid_notice_kind`].
+pub const INVALID_NOTICE_KIND: &str = "invalid";
+
+/// Whether `kind` may be recorded as a plugin notice kind: 1 to
+/// [`MAX_NOTICE_KIND_BYTES`] bytes of `[a-z0-9_.-]`. No newline, control
+/// character or markup can pass, so a stored kind reads as a word.
+pub fn is_valid_notice_kind(kind: &str) -> bool {
+    (1..=MAX_NOTICE_KIND_BYTES).contains(&kind.len())
+        && kind
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-'))
+}
+
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -89,8 +112,13 @@ pub struct Event<'a> {
     pub output: Option<&'a str>,
     /// The kind of error, for a `tool_error`.
     pub error_kind: Option<&'a str>,
-    /// A human-readable message; bounded when recorded.
+    /// A human-readable message; bounded when recorded. Written by the
+    /// host: plugin text goes in `input`/`output`/`notice_kind`, never here.
     pub message: Option<&'a str>,
+    /// For a plugin's `notification`: the kind the plugin gave its notice.
+    /// Its own field, not the [`EventKind`] namespace; one that fails
+    /// [`is_valid_notice_kind`] is recorded as [`INVALID_NOTICE_KIND`].
+    pub notice_kind: Option<&'a str>,
     /// How long the call took.
     pub duration_us: Option<u64>,
 }
@@ -109,6 +137,7 @@ impl<'a> Event<'a> {
             output: None,
             error_kind: None,
             message: None,
+            notice_kind: None,
             duration_us: None,
         }
     }
@@ -150,6 +179,9 @@ pub struct Record {
     /// See [`Event::message`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// See [`Event::notice_kind`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice_kind: Option<String>,
     /// See [`Event::duration_us`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duration_us: Option<i64>,
@@ -171,6 +203,7 @@ pub(crate) struct Row<'a> {
     pub(crate) output: Option<&'a str>,
     pub(crate) error_kind: Option<&'a str>,
     pub(crate) message: Option<&'a str>,
+    pub(crate) notice_kind: Option<&'a str>,
 }
 
 /// A new session id, unique within this machine: time, process and a
@@ -204,5 +237,23 @@ mod tests {
         }
         assert_eq!(EventKind::from_u8(5), None);
         assert_eq!(EventKind::parse("mystery"), None);
+    }
+
+    #[test]
+    fn notice_kinds_are_short_words() {
+        for ok in ["progress", "build.done", "a-1_b", &"x".repeat(64)] {
+            assert!(is_valid_notice_kind(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "tool_call\n",
+            "Tool",
+            "a b",
+            "\u{1b}[31m",
+            "é",
+            &"x".repeat(65),
+        ] {
+            assert!(!is_valid_notice_kind(bad), "{bad}");
+        }
     }
 }

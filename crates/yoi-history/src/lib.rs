@@ -29,7 +29,16 @@
 //! Ids are unique across processes (each writer reserves a block of ids in
 //! the database) and increase within a process; events are listed in time
 //! order. Inputs, outputs and messages are recorded bounded to
-//! [`MAX_RECORDED_BYTES`] (with a marker).
+//! [`MAX_RECORDED_BYTES`], names to [`MAX_RECORDED_NAME_BYTES`] (with a
+//! marker).
+//!
+//! A trusted record: a `message` is host-authored text; what a plugin or an
+//! ingress sender wrote is kept in `input`, `output` and `notice_kind`
+//! (a plugin's notice kind, its own field with its own alphabet, apart
+//! from [`EventKind`]). [`History::session_calls`] reads what one session
+//! did itself. Files are private (0600 in 0700 directories), and the
+//! database is kept within a total size (`[history] max_bytes`, see
+//! [`History::open_with_limit`]).
 
 #![warn(missing_docs)]
 
@@ -38,8 +47,13 @@ mod error;
 mod event;
 mod history;
 mod log;
+mod private;
 mod writer;
 
 pub use error::HistoryError;
-pub use event::{Event, EventKind, MAX_RECORDED_BYTES, Record, new_session_id};
-pub use history::History;
+pub use event::{
+    Event, EventKind, INVALID_NOTICE_KIND, MAX_NOTICE_KIND_BYTES, MAX_RECORDED_BYTES,
+    MAX_RECORDED_NAME_BYTES, Record, is_valid_notice_kind, new_session_id,
+};
+pub use history::{DEFAULT_MAX_BYTES, History, MAX_MAX_BYTES, MIN_MAX_BYTES, check_max_bytes};
+pub use writer::Usage;

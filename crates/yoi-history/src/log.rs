@@ -22,7 +22,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::event::{Event, EventKind, MAX_RECORDED_BYTES, Row};
+use crate::event::{
+    Event, EventKind, INVALID_NOTICE_KIND, MAX_RECORDED_BYTES, MAX_RECORDED_NAME_BYTES, Row,
+    is_valid_notice_kind,
+};
 
 /// Largest body accepted when reading a segment back. Recorded texts are
 /// bounded, so a real frame is far smaller; anything larger is corruption.
@@ -54,7 +57,7 @@ impl Log {
     /// Create a fresh log in `dir`.
     pub(crate) fn create(dir: &Path) -> std::io::Result<Log> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        std::fs::create_dir_all(dir)?;
+        crate::private::dir(dir)?;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
@@ -67,13 +70,16 @@ impl Log {
         // Lock under a temporary name, then rename: a sweeper never sees an
         // unlocked `.lock` of a live process.
         let tmp = dir.join(format!("{stem}.tmp"));
-        let lock = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let lock = crate::private::options()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         lock.try_lock().map_err(|e| match e {
             std::fs::TryLockError::Error(e) => e,
             std::fs::TryLockError::WouldBlock => ErrorKind::WouldBlock.into(),
         })?;
         let open = |i: usize| {
-            OpenOptions::new()
+            crate::private::options()
                 .append(true)
                 .create(true)
                 .truncate(false)
@@ -219,12 +225,23 @@ const F_INPUT: u16 = 1 << 5;
 const F_OUTPUT: u16 = 1 << 6;
 const F_ERROR_KIND: u16 = 1 << 7;
 const F_MESSAGE: u16 = 1 << 8;
+const F_NOTICE_KIND: u16 = 1 << 9;
 
 /// Append one frame for event `e`, numbered `id` at `ts_ms`, to `out`.
-/// Long texts are cut to [`MAX_RECORDED_BYTES`] with a marker.
+/// Every text is bounded: long inputs, outputs and messages are cut to
+/// [`MAX_RECORDED_BYTES`], names (the session, tool, plugin, digest, error
+/// kind) to [`MAX_RECORDED_NAME_BYTES`], each with a marker; a notice kind
+/// outside its alphabet is recorded as [`INVALID_NOTICE_KIND`].
 pub(crate) fn frame(out: &mut Vec<u8>, id: i64, ts_ms: i64, e: &Event<'_>) {
     let start = out.len();
     out.extend_from_slice(&[0; 8]);
+    let notice_kind = e.notice_kind.map(|k| {
+        if is_valid_notice_kind(k) {
+            k
+        } else {
+            INVALID_NOTICE_KIND
+        }
+    });
     let texts = [
         (F_TOOL, e.tool),
         (F_PLUGIN, e.plugin),
@@ -233,6 +250,7 @@ pub(crate) fn frame(out: &mut Vec<u8>, id: i64, ts_ms: i64, e: &Event<'_>) {
         (F_OUTPUT, e.output),
         (F_ERROR_KIND, e.error_kind),
         (F_MESSAGE, e.message),
+        (F_NOTICE_KIND, notice_kind),
     ];
     let mut flags = 0;
     flags |= if e.call_id.is_some() { F_CALL_ID } else { 0 };
@@ -254,16 +272,15 @@ pub(crate) fn frame(out: &mut Vec<u8>, id: i64, ts_ms: i64, e: &Event<'_>) {
     if let Some(d) = e.duration_us {
         out.extend_from_slice(&(d.min(i64::MAX as u64) as i64).to_le_bytes());
     }
-    put_text(out, e.session);
+    put_bounded(out, e.session, MAX_RECORDED_NAME_BYTES);
     for (flag, text) in texts {
         if let Some(t) = text {
-            // Only the free-form texts are bounded; names and digests are
-            // bounded where they are parsed.
-            if matches!(flag, F_INPUT | F_OUTPUT | F_MESSAGE) {
-                put_bounded(out, t);
+            let max = if matches!(flag, F_INPUT | F_OUTPUT | F_MESSAGE) {
+                MAX_RECORDED_BYTES
             } else {
-                put_text(out, t);
-            }
+                MAX_RECORDED_NAME_BYTES
+            };
+            put_bounded(out, t, max);
         }
     }
     let len = (out.len() - start - 8) as u32;
@@ -272,11 +289,11 @@ pub(crate) fn frame(out: &mut Vec<u8>, id: i64, ts_ms: i64, e: &Event<'_>) {
     out[start + 4..start + 8].copy_from_slice(&crc.to_le_bytes());
 }
 
-fn put_bounded(out: &mut Vec<u8>, s: &str) {
-    if s.len() <= MAX_RECORDED_BYTES {
+fn put_bounded(out: &mut Vec<u8>, s: &str, max: usize) {
+    if s.len() <= max {
         return put_text(out, s);
     }
-    let mut end = MAX_RECORDED_BYTES;
+    let mut end = max;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
@@ -329,6 +346,7 @@ fn decode(body: &[u8]) -> Option<Row<'_>> {
         output: opt(F_OUTPUT)?,
         error_kind: opt(F_ERROR_KIND)?,
         message: opt(F_MESSAGE)?,
+        notice_kind: opt(F_NOTICE_KIND)?,
     };
     r.0.is_empty().then_some(row)
 }
@@ -385,6 +403,7 @@ mod tests {
             output: Some("{\"é\":1}"),
             error_kind: None,
             message: None,
+            notice_kind: None,
         }
     }
 

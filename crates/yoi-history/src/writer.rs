@@ -50,6 +50,32 @@ pub(crate) struct Shared {
     /// Wakes readers and appenders: the writer has committed a batch.
     committed: Condvar,
     problems: Mutex<Problems>,
+    /// The total size limit, and what keeping it has cost.
+    limit: Mutex<Limit>,
+}
+
+/// [`History::usage`](crate::History::usage): the size of the database
+/// against its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Usage {
+    /// Bytes the database's live pages take, as last measured.
+    pub bytes: u64,
+    /// The limit (`[history] max_bytes`).
+    pub max_bytes: u64,
+    /// Notifications and ingress events deleted to keep the limit, since
+    /// this history was opened.
+    pub pruned_rows: u64,
+    /// The database is over its limit holding only tool calls and their
+    /// outcomes; they are kept (never dropped) and new ones still appended.
+    pub over_limit: bool,
+}
+
+#[derive(Debug)]
+struct Limit {
+    usage: Usage,
+    /// A prune has been reported since the database was last under the
+    /// limit: one problem per crossing, not one per commit.
+    reported_prune: bool,
 }
 
 #[derive(Debug, Default)]
@@ -115,7 +141,12 @@ impl Shared {
 
     /// The state of a history over `conn` (initialised), shown as `path`,
     /// logging to `log_dir` (none for an in-memory history).
-    pub(crate) fn new(conn: Connection, path: String, log_dir: Option<PathBuf>) -> Shared {
+    pub(crate) fn new(
+        conn: Connection,
+        path: String,
+        log_dir: Option<PathBuf>,
+        max_bytes: u64,
+    ) -> Shared {
         Shared {
             path,
             log_dir,
@@ -124,6 +155,66 @@ impl Shared {
             work: Condvar::new(),
             committed: Condvar::new(),
             problems: Mutex::default(),
+            limit: Mutex::new(Limit {
+                usage: Usage {
+                    bytes: 0,
+                    max_bytes,
+                    pruned_rows: 0,
+                    over_limit: false,
+                },
+                reported_prune: false,
+            }),
+        }
+    }
+
+    /// The size of the database against its limit, as last measured.
+    pub(crate) fn usage(&self) -> Usage {
+        self.limit.lock().usage
+    }
+
+    /// Keep the database within its limit (see [`db::prune`]): delete the
+    /// oldest notifications, then ingress events; never a tool call or
+    /// outcome. Each crossing of the limit is one problem for the front
+    /// end, as is finding only calls left over it.
+    pub(crate) fn keep_limit(&self) {
+        let max_bytes = self.limit.lock().usage.max_bytes;
+        let result = {
+            let mut conn = self.lock_conn();
+            db::prune(&mut conn, max_bytes).and_then(|p| Ok((p, db::used_bytes(&conn)?)))
+        };
+        let (pruned, bytes) = match result {
+            Ok(done) => done,
+            Err(e) => {
+                self.warn(format_args!(
+                    "cannot keep history `{}` within its limit of {max_bytes} bytes: {e}",
+                    self.path
+                ));
+                return;
+            }
+        };
+        let mut limit = self.limit.lock();
+        let was_over = limit.usage.over_limit;
+        limit.usage.bytes = bytes;
+        limit.usage.pruned_rows += pruned.rows;
+        limit.usage.over_limit = pruned.over;
+        let report_prune = pruned.rows > 0 && !limit.reported_prune;
+        if pruned.rows > 0 {
+            limit.reported_prune = true;
+        } else if !pruned.over {
+            limit.reported_prune = false;
+        }
+        drop(limit);
+        if report_prune {
+            self.warn(format_args!(
+                "history `{}` reached its limit of {max_bytes} bytes (`[history] max_bytes`); the oldest plugin notifications and ingress events are being deleted ({} so far)",
+                self.path, pruned.rows
+            ));
+        }
+        if pruned.over && !was_over {
+            self.warn(format_args!(
+                "history `{}` is over its limit of {max_bytes} bytes with only tool calls and their outcomes left; they are kept and new ones still recorded: raise `[history] max_bytes` or move the database away",
+                self.path
+            ));
         }
     }
 
@@ -334,6 +425,7 @@ impl Shared {
                     state.ingested = last_id;
                     state.failing = None;
                     drop(state);
+                    self.keep_limit();
                     self.committed.notify_all();
                     if let Some(segment) = segment
                         && let Err(e) = segment.truncate()

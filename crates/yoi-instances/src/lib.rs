@@ -34,5 +34,8 @@ mod supervisor;
 pub use error::IngressError;
 pub use ingress::{EVENT_BURST, EVENTS_PER_SEC, MAX_EVENT_BYTES, QUEUE_LEN};
 pub use instance::PluginInstance;
+pub use record::{
+    NOTICE_BYTES_PER_WINDOW, NOTICE_OVERHEAD_BYTES, NOTICE_ROWS_PER_WINDOW, NOTICE_WINDOW,
+};
 pub use registry::{LoadFailure, PluginInstanceRegistry};
 pub use report::{EventCounters, InstanceReport, ServiceReport};

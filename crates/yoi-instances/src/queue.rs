@@ -40,7 +40,6 @@ pub(crate) async fn work(
                 &ingress,
                 &id,
                 "not-handled",
-                None,
                 Some(("shutdown", "the host stopped before the event was handled")),
             );
             continue;
@@ -52,7 +51,7 @@ pub(crate) async fn work(
             Ok(notices) => {
                 counters.handled.fetch_add(1, Ordering::Relaxed);
                 if notices.is_empty() {
-                    recorder.record(&ingress, &id, "handled", None, None);
+                    recorder.record(&ingress, &id, "handled", None);
                 }
                 recorder.notices(&ingress, &id, notices);
             }
@@ -62,7 +61,6 @@ pub(crate) async fn work(
                     &ingress,
                     &id,
                     "ingress-error",
-                    None,
                     Some((e.kind.as_str(), &e.message)),
                 );
             }

@@ -170,6 +170,7 @@ impl PluginInstanceRegistry {
                 session: session.clone(),
                 reference: instance.reference().to_owned(),
                 digest: instance.digest().to_owned(),
+                budget: Default::default(),
             };
             for (name, counters) in &instance.services {
                 services.push(tokio::spawn(crate::service::run(

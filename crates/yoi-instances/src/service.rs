@@ -61,7 +61,6 @@ pub(crate) async fn run(
                     &name,
                     &id,
                     "service-error",
-                    None,
                     Some((e.kind.as_str(), &e.message)),
                 );
                 let delay = retry;

@@ -8,7 +8,7 @@ use yoi_manifest::{HostApi, Manifest};
 
 use crate::error::{CallError, CallErrorKind};
 use crate::limits::Limits;
-use crate::output::Content;
+use crate::output::{Content, ITEM_OVERHEAD_BYTES, MAX_CONTENT_ITEMS};
 use crate::state::StoreState;
 use crate::typed::{TypedInstance, TypedPre};
 
@@ -244,13 +244,22 @@ pub(crate) fn convert_result(
     }
 }
 
+/// Refused by count first ([`MAX_CONTENT_ITEMS`]), then by size with each
+/// item charged [`ITEM_OVERHEAD_BYTES`], before any item is converted.
 fn convert_output(output: tools::ToolOutput, limits: &Limits) -> Result<Vec<Content>, CallError> {
     use bindings::yoi::plugin::types::Content as C;
+    let items = output.content.len();
+    if items > MAX_CONTENT_ITEMS {
+        return Err(CallError::new(
+            CallErrorKind::OutputTooLarge,
+            format!("the output has {items} content items; the limit is {MAX_CONTENT_ITEMS}"),
+        ));
+    }
     let total: usize = output
         .content
         .iter()
         .map(|c| match c {
-            C::Text(s) | C::Json(s) => s.len(),
+            C::Text(s) | C::Json(s) => s.len().saturating_add(ITEM_OVERHEAD_BYTES),
         })
         .fold(0, usize::saturating_add);
     if total > limits.max_output_bytes {
@@ -295,7 +304,52 @@ fn convert_error(e: tools::ToolError, limits: &Limits) -> CallError {
 
 #[cfg(test)]
 mod tests {
-    use super::is_provided;
+    use super::bindings::yoi::plugin::types::Content as C;
+    use super::*;
+
+    fn output(content: Vec<C>) -> tools::ToolOutput {
+        tools::ToolOutput { content }
+    }
+
+    /// A guest that returns a million empty items is refused by their
+    /// number, before one of them is converted or serialised.
+    #[test]
+    fn a_result_with_a_million_empty_items_is_refused_by_count() {
+        let limits = Limits::default();
+        let many = (0..1_000_000).map(|_| C::Text(String::new())).collect();
+        let err = convert_result(Ok(output(many)), &limits).unwrap_err();
+        assert_eq!(err.kind, CallErrorKind::OutputTooLarge);
+        assert_eq!(
+            err.message,
+            "the output has 1000000 content items; the limit is 1024"
+        );
+        let most = (0..MAX_CONTENT_ITEMS)
+            .map(|_| C::Text(String::new()))
+            .collect();
+        assert_eq!(
+            convert_result(Ok(output(most)), &limits).unwrap().len(),
+            MAX_CONTENT_ITEMS
+        );
+    }
+
+    /// Each item costs [`ITEM_OVERHEAD_BYTES`] besides its text.
+    #[test]
+    fn each_item_is_charged_against_the_output_limit() {
+        let limits = Limits {
+            max_output_bytes: 10 * ITEM_OVERHEAD_BYTES,
+            ..Limits::default()
+        };
+        let items = |n| (0..n).map(|_| C::Json("1".into())).collect::<Vec<_>>();
+        let err = convert_result(Ok(output(items(10))), &limits).unwrap_err();
+        assert_eq!(
+            err.message,
+            format!(
+                "the output is 650 bytes; the limit is {}",
+                limits.max_output_bytes
+            )
+        );
+        assert!(convert_result(Ok(output(items(9))), &limits).is_ok());
+    }
 
     #[test]
     fn only_linked_interfaces_are_provided() {

@@ -45,7 +45,9 @@ mod typed;
 pub use engine::{Runtime, RuntimeConfig};
 pub use error::{CallError, CallErrorKind, RuntimeError};
 pub use limits::Limits;
-pub use output::{CallDiagnostics, Content, ToolOutput};
+pub use output::{
+    CallDiagnostics, Content, ITEM_OVERHEAD_BYTES, MAX_CONTENT_ITEMS, MAX_NOTICES, ToolOutput,
+};
 pub use plugin::{LoadOptions, LoadSource, LoadedPlugin};
 pub use stateful::{
     IngressEvent, InstanceState, Lifecycle, Notice, SERVICE_MAX_DELAY, SERVICE_MIN_DELAY,

@@ -1,6 +1,30 @@
 //! What a call returns: content, and the bounded diagnostics captured with it.
+//!
+//! Shapes are bounded, not only bytes: a result has at most
+//! [`MAX_CONTENT_ITEMS`] content items and an event or service step at most
+//! [`MAX_NOTICES`] notices, and each item is charged
+//! [`ITEM_OVERHEAD_BYTES`] against `max_output_bytes` besides its text, so
+//! that a million empty items cost what they cost the host. Both are
+//! checked as soon as the list is lifted, before any item is converted,
+//! parsed or serialised.
+//!
+//! wasmtime lifts a `list<T>` a guest returns before this code sees it.
+//! That lift is bounded by the guest's own memory: the list and every
+//! string in it must lie in the guest's linear memory (a `content` item
+//! takes 12 bytes there, a `notice` 16), which `max_memory_bytes` caps, and
+//! wasmtime checks the list's bounds against that memory before it
+//! allocates. So a lifted list holds at most `max_memory_bytes / 12` items,
+//! and the host copy costs a small multiple of the guest's memory limit.
 
 use serde::Serialize;
+
+/// Most content items in one tool result: 1024.
+pub const MAX_CONTENT_ITEMS: usize = 1024;
+/// Most notices one event or service step may emit: 256.
+pub const MAX_NOTICES: usize = 256;
+/// What each content item or notice costs against `max_output_bytes`
+/// besides its text: 64 bytes.
+pub const ITEM_OVERHEAD_BYTES: usize = 64;
 
 /// One piece of tool output.
 #[derive(Debug, Clone, PartialEq, Serialize)]

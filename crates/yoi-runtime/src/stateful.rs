@@ -29,7 +29,7 @@ use serde::Serialize;
 use crate::component::ComponentInstance;
 use crate::component::instance_bindings::exports::yoi::plugin::ingress as wit_ingress;
 use crate::error::{CallError, CallErrorKind};
-use crate::output::{CallDiagnostics, ToolOutput};
+use crate::output::{CallDiagnostics, ITEM_OVERHEAD_BYTES, MAX_NOTICES, ToolOutput};
 use crate::plugin::{HOST_GRACE, Instance, LoadedPlugin, Warm};
 
 mod life;
@@ -43,8 +43,6 @@ const BACKOFF_START: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
 /// Longest status JSON kept from the plugin.
 const MAX_STATUS_BYTES: usize = 16 * 1024;
-/// Notices kept per event.
-const MAX_NOTICES: usize = 64;
 /// Diagnostics kept in the lifecycle report.
 const MAX_DIAGNOSTICS: usize = 16;
 
@@ -73,14 +71,39 @@ pub const SERVICE_MIN_DELAY: Duration = Duration::from_millis(100);
 /// Longest delay between two steps of a service.
 pub const SERVICE_MAX_DELAY: Duration = Duration::from_secs(3600);
 
-fn notices(list: Vec<wit_ingress::Notice>) -> Vec<Notice> {
-    list.into_iter()
-        .take(MAX_NOTICES)
+/// The notices a guest returned, refused by count ([`MAX_NOTICES`]) and by
+/// size (each charged [`ITEM_OVERHEAD_BYTES`] besides its kind and data,
+/// against `max_output_bytes`) before any is converted.
+fn notices(
+    list: Vec<wit_ingress::Notice>,
+    max_output_bytes: usize,
+) -> Result<Vec<Notice>, CallError> {
+    if list.len() > MAX_NOTICES {
+        return Err(CallError::new(
+            CallErrorKind::OutputTooLarge,
+            format!(
+                "the plugin emitted {} notices; the limit is {MAX_NOTICES}",
+                list.len()
+            ),
+        ));
+    }
+    let total = list
+        .iter()
+        .map(|n| (n.kind.len() + n.data.len()).saturating_add(ITEM_OVERHEAD_BYTES))
+        .fold(0, usize::saturating_add);
+    if total > max_output_bytes {
+        return Err(CallError::new(
+            CallErrorKind::OutputTooLarge,
+            format!("the notices are {total} bytes; the limit is {max_output_bytes}"),
+        ));
+    }
+    Ok(list
+        .into_iter()
         .map(|n| Notice {
             kind: yoi_manifest::bounded(&n.kind, 100),
             data: serde_json::from_str(&n.data).unwrap_or(serde_json::Value::String(n.data)),
         })
-        .collect()
+        .collect())
 }
 
 /// An event for [`LoadedPlugin::handle_event`], already validated.
@@ -384,6 +407,7 @@ impl LoadedPlugin {
     pub async fn handle_event(&self, event: IngressEvent) -> Result<Vec<Notice>, CallError> {
         let label = self.label.clone();
         let max_msg = self.runtime.limits.max_error_message_bytes;
+        let max_out = self.runtime.limits.max_output_bytes;
         let (result, _) = self
             .with_live(move |i, store| {
                 Box::pin(async move {
@@ -398,7 +422,7 @@ impl LoadedPlugin {
             })
             .await?;
         match result {
-            Ok(list) => Ok(notices(list)),
+            Ok(list) => notices(list, max_out),
             Err(message) => {
                 if let Some(s) = &self.stateful {
                     s.life().errors += 1;
@@ -419,6 +443,7 @@ impl LoadedPlugin {
     pub async fn run_service(&self, name: &str) -> Result<ServiceStep, CallError> {
         let label = self.label.clone();
         let max_msg = self.runtime.limits.max_error_message_bytes;
+        let max_out = self.runtime.limits.max_output_bytes;
         let name = name.to_owned();
         let (result, _) = self
             .with_live(move |i, store| {
@@ -427,7 +452,7 @@ impl LoadedPlugin {
             .await?;
         match result {
             Ok(step) => Ok(ServiceStep {
-                notices: notices(step.notices),
+                notices: notices(step.notices, max_out)?,
                 next_run: Duration::from_millis(step.next_run_ms.into())
                     .clamp(SERVICE_MIN_DELAY, SERVICE_MAX_DELAY),
             }),

@@ -38,7 +38,7 @@ use crate::{Grants, HttpsSettings, IngressAuth, QualifiedId, WorkspaceError};
 pub const CONFIG_FILE: &str = ".yoi/config.toml";
 /// Largest config file read.
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
-const TOP_LEVEL_KEYS: [&str; 4] = ["plugins", "limits", "serve", "https"];
+const TOP_LEVEL_KEYS: [&str; 5] = ["plugins", "limits", "serve", "https", "history"];
 
 /// The parsed enablement file.
 #[derive(Debug, Clone, Default)]
@@ -59,6 +59,24 @@ pub struct Config {
     /// in the [`TrustStore`](crate::TrustStore) must match; `None` when the
     /// file grants nothing.
     pub authority: Option<Digest>,
+    /// `[history]`: the history's settings, read by the front end that
+    /// opens it.
+    pub history: HistorySettings,
+}
+
+/// `[history]` in `.yoi/config.toml`.
+///
+/// ```toml
+/// [history]
+/// max_bytes = 1073741824   # the default, 1 GiB; from 1 MiB to 1 TiB
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistorySettings {
+    /// The most bytes `.yoi/history.db` may take; `None` for the default.
+    /// Bounds are checked by `yoi_history::check_max_bytes` when the
+    /// history is opened.
+    pub max_bytes: Option<u64>,
 }
 
 /// One enabled plugin.
@@ -155,6 +173,9 @@ impl Config {
             authority: crate::trust::authority_digest(&table),
             limits: section("limits")?,
             serve: section("serve")?,
+            history: section("history")?
+                .try_into()
+                .map_err(|e: toml::de::Error| shape(format!("`[history]`: {}", e.message())))?,
             https,
             path,
         })
@@ -190,6 +211,22 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, WorkspaceError> {
         Config::parse(text, PathBuf::from("/w/.yoi/config.toml"))
+    }
+
+    #[test]
+    fn history_takes_max_bytes_and_nothing_else() {
+        let c = parse("[history]\nmax_bytes = 2097152\n").unwrap();
+        assert_eq!(c.history.max_bytes, Some(2 << 20));
+        assert_eq!(parse("").unwrap().history.max_bytes, None);
+        let err = parse("[history]\nmax_rows = 5\n").unwrap_err().to_string();
+        assert!(
+            err.contains("`[history]`: unknown field `max_rows`"),
+            "{err}"
+        );
+        let err = parse("[history]\nmax_bytes = -1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`[history]`"), "{err}");
     }
 
     #[test]

@@ -23,7 +23,7 @@ mod resolve;
 mod source;
 mod trust;
 
-pub use config::{CONFIG_FILE, Config, Enablement};
+pub use config::{CONFIG_FILE, Config, Enablement, HistorySettings};
 pub use diag::{Diagnostic, DiagnosticKind};
 pub use discover::{Discovered, Inventory, discover};
 pub use edit::ConfigEditor;

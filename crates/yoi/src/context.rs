@@ -108,11 +108,25 @@ impl Context {
         })?)
     }
 
-    /// The workspace history (`.yoi/history.db`).
+    /// The workspace history (`.yoi/history.db`), kept within `[history]
+    /// max_bytes`. A config that cannot be read does not keep the history
+    /// from being shown (with the default limit); the commands that need
+    /// the config report it. A `max_bytes` out of bounds is an error.
     pub fn history(&self) -> anyhow::Result<std::sync::Arc<yoi_history::History>> {
-        Ok(std::sync::Arc::new(yoi_history::History::open(
-            &self.workspace.join(".yoi/history.db"),
-        )?))
+        let max_bytes = match Config::load(&self.workspace) {
+            Ok(config) => config.history.max_bytes,
+            Err(_) => None,
+        }
+        .unwrap_or(yoi_history::DEFAULT_MAX_BYTES);
+        let path = self.workspace.join(".yoi/history.db");
+        let history = yoi_history::History::open_with_limit(&path, max_bytes).map_err(|e| match e {
+            yoi_history::HistoryError::Limit { .. } => crate::output::hinted(
+                e,
+                "set `[history] max_bytes` in `.yoi/config.toml` within the bounds, or remove it for the default (1 GiB)",
+            ),
+            e => e.into(),
+        })?;
+        Ok(std::sync::Arc::new(history))
     }
 
     /// Run a future on a runtime made for this command.

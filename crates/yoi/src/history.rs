@@ -39,6 +39,13 @@ pub fn run(ctx: &Context, args: HistoryArgs) -> anyhow::Result<ExitCode> {
             let what = match e.kind {
                 EventKind::ToolCall => e.input.clone().unwrap_or_default(),
                 EventKind::ToolResult => e.output.clone().unwrap_or_default(),
+                // A plugin's notice: its kind and data, apart from the
+                // host's message.
+                EventKind::Notification if e.notice_kind.is_some() => format!(
+                    "plugin notice `{}`: {}",
+                    e.notice_kind.as_deref().unwrap_or_default(),
+                    e.output.as_deref().unwrap_or_default()
+                ),
                 _ => format!(
                     "{}{}",
                     e.error_kind

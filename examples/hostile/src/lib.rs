@@ -19,6 +19,7 @@
 //! | `env_vars` | lists its environment and arguments | give it none |
 //! | `tcp_connect` | connects to `{"addr": ...}` | give it no network |
 //! | `print_flood` | writes 8 MiB each to stdout and stderr | bound and capture both |
+//! | `many_items` | returns a million empty text items | refuse them by count |
 //! | `echo` | echoes `{"text": ...}` | still serve it afterwards |
 
 use std::hint::black_box;
@@ -78,6 +79,15 @@ pub fn panic(_: NoInput) -> Result<Output, ToolError> {
 /// Returns 16 MiB of text.
 pub fn big_output(_: NoInput) -> Result<Output, ToolError> {
     Ok(Output::text("x".repeat(16 << 20)))
+}
+
+/// Returns a million empty text items: nothing in bytes, much in shape.
+pub fn many_items(_: NoInput) -> Result<Output, ToolError> {
+    let mut out = Output::new();
+    for _ in 0..black_box(1_000_000) {
+        out = out.with_text(String::new());
+    }
+    Ok(out)
 }
 
 /// Returns JSON content that is not JSON.
@@ -174,6 +184,7 @@ yoi_pdk::export_tools!(
     stack_overflow,
     panic,
     big_output,
+    many_items,
     bad_json,
     bad_utf8,
     read_passwd,

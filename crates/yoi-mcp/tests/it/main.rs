@@ -2,6 +2,7 @@
 //! the Streamable HTTP router on a loopback port, driven by raw requests and
 //! by the official Python client.
 
+mod history;
 mod http;
 mod stdio;
 mod support;

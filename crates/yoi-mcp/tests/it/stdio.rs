@@ -5,14 +5,14 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream, Lines, 
 
 use crate::support::Fixture;
 
-struct Client {
+pub(crate) struct Client {
     write: WriteHalf<DuplexStream>,
     lines: Lines<BufReader<tokio::io::ReadHalf<DuplexStream>>>,
     server: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 impl Client {
-    fn start(fixture: &Fixture) -> Client {
+    pub(crate) fn start(fixture: &Fixture) -> Client {
         let (client, server) = tokio::io::duplex(64 << 10);
         let (read, write) = tokio::io::split(server);
         let server = tokio::spawn(yoi_mcp::serve_io(fixture.session(), read, write));
@@ -50,13 +50,13 @@ impl Client {
         }
     }
 
-    async fn request(&mut self, id: u64, method: &str, params: Value) -> Value {
+    pub(crate) async fn request(&mut self, id: u64, method: &str, params: Value) -> Value {
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
             .await;
         self.response(id).await
     }
 
-    async fn initialize(&mut self) {
+    pub(crate) async fn initialize(&mut self) {
         let init = self
             .request(
                 1,
@@ -69,14 +69,14 @@ impl Client {
             .await;
     }
 
-    async fn finish(mut self) {
+    pub(crate) async fn finish(mut self) {
         self.write.shutdown().await.unwrap();
         drop(self.write);
         self.server.await.unwrap().unwrap();
     }
 }
 
-fn call(name: &str, arguments: Value) -> Value {
+pub(crate) fn call(name: &str, arguments: Value) -> Value {
     json!({"name": name, "arguments": arguments})
 }
 

@@ -83,6 +83,23 @@ async fn panic_is_a_trap_with_the_message_on_stderr() {
     assert_still_serves(&plugin, "echo").await;
 }
 
+/// A million empty items are nothing in bytes; they are refused by their
+/// number, and the plugin still serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_with_a_million_empty_items_is_refused_by_count() {
+    let sandbox = Sandbox::new();
+    let plugin = sandbox.fixture("hostile");
+    expect_error(
+        &plugin,
+        "many_items",
+        NO_INPUT,
+        CallErrorKind::OutputTooLarge,
+        "the output has 1000000 content items; the limit is 1024",
+    )
+    .await;
+    assert_still_serves(&plugin, "echo").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn big_output_is_refused() {
     let sandbox = Sandbox::new();

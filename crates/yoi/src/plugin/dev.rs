@@ -138,6 +138,7 @@ pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
         serve: toml::Table::new(),
         https: config.https.clone(),
         authority: None,
+        history: config.history.clone(),
     };
     let inventory = Inventory {
         packages: vec![Discovered {

@@ -591,8 +591,13 @@ fn from_plugin_new_instance_to_an_event_through_serve() {
         .iter()
         .find(|e| e["kind"] == "notification" && e["plugin"] == "project:my-inbox")
         .unwrap_or_else(|| panic!("no notification in {events:?}"));
+    // The plugin's kind is its own field; the message is the host's.
+    assert_eq!(notice["notice_kind"], "received", "{notice}");
     assert!(
-        notice["message"].as_str().unwrap().starts_with("received"),
+        notice["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("notice for "),
         "{notice}"
     );
     let data: Value = serde_json::from_str(notice["output"].as_str().unwrap()).unwrap();

@@ -865,9 +865,7 @@ fn counter_ticks_over_http_are_seen_by_a_tool_call_and_in_status_and_history() {
     assert!(accepted.iter().all(|e| e["plugin"] == "project:counter"));
     let notices = events
         .iter()
-        .filter(|e| {
-            e["kind"] == "notification" && e["message"].as_str().unwrap().starts_with("counted")
-        })
+        .filter(|e| e["kind"] == "notification" && e["notice_kind"] == "counted")
         .count();
     assert_eq!(notices, 4, "{events:?}");
     assert!(
@@ -930,6 +928,69 @@ fn each_surface_is_granted_on_its_own() {
     let data: Value = serde_json::from_str(notice["output"].as_str().unwrap()).unwrap();
     assert_eq!(data["summary"], "main: 3 commits");
     assert_eq!(data["kind"], "push");
+}
+
+/// A webhook sender posts a payload written to steer a model. It is
+/// recorded and handled, but no session's `yoi_history` returns it (nor the
+/// plugin's notice about it): it is on `yoi://events`, marked untrusted.
+#[test]
+fn an_ingress_payload_never_appears_in_yoi_history() {
+    let env = Env::new();
+    enable_with(&env, "webhook", &["--ingresses", "receive"]);
+    let server = Server::start(&env);
+    let marker = "IGNORE-PREVIOUS-INSTRUCTIONS-5e2b";
+    let r = post_event(
+        &server,
+        "/ingress/project:webhook/receive?kind=push",
+        &format!(r#"{{"summary": "{marker}", "source": "git"}}"#),
+    );
+    assert_eq!(r.status, 202, "{}", r.body);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = get(&server.url("/status"), &[]).json();
+        if plugin_status(&status, "project:webhook")["instance"]["events"]["handled"] == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not handled: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let answer = mcp_call(&server, "yoi_history", json!({"limit": 100}));
+    assert_eq!(answer["result"]["isError"], false, "{answer}");
+    let text = answer["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(!text.contains(marker), "{text}");
+    let events: Value = serde_json::from_str(text).unwrap();
+    assert!(
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["kind"] == "tool_call"),
+        "{events}"
+    );
+
+    let read = mcp_request(&server, "resources/read", json!({"uri": "yoi://events"}));
+    let text = read["result"]["contents"][0]["text"].as_str().unwrap();
+    let events: Value = serde_json::from_str(text).unwrap();
+    let ingress = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "ingress_event")
+        .unwrap_or_else(|| panic!("no ingress event in {events}"));
+    assert!(ingress["input"].as_str().unwrap().contains(marker));
+    assert_eq!(ingress["untrusted"], true);
+    assert_eq!(ingress["source"], "ingress:project:webhook/receive");
+    assert!(
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["untrusted"] == true)
+    );
 }
 
 /// Poll `/status` until `done` holds for `plugin`'s entry (30 s at most).
