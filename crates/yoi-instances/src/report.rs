@@ -39,6 +39,10 @@ pub struct InstanceReport {
     /// only): the refresher's snapshot, at most about a second old.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plugin_status: Option<serde_json::Value>,
+    /// Why the compiled cache was not used when the code was loaded (the
+    /// code was compiled afresh instead); absent when the cache was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_diagnostic: Option<String>,
 }
 
 /// How one granted service's steps went.
@@ -83,7 +87,7 @@ impl PluginInstance {
             handled: c.handled.load(Ordering::Relaxed),
             failed: c.failed.load(Ordering::Relaxed),
         };
-        let (kind, lifecycle, plugin_status) = match self.loaded() {
+        let (kind, lifecycle, plugin_status, cache_diagnostic) = match self.loaded() {
             Ok(p) => (
                 if p.is_stateful() {
                     "instance"
@@ -92,6 +96,7 @@ impl PluginInstance {
                 },
                 p.lifecycle(),
                 self.status_snapshot.lock().clone(),
+                p.cache_diagnostic().map(str::to_owned),
             ),
             Err(e) => (
                 "unavailable",
@@ -103,6 +108,7 @@ impl PluginInstance {
                     diagnostics: vec![e.message],
                     restart_in_ms: None,
                 },
+                None,
                 None,
             ),
         };
@@ -124,11 +130,21 @@ impl PluginInstance {
             events,
             services,
             plugin_status,
+            cache_diagnostic,
         }
     }
 }
 
 impl PluginInstance {
+    /// Why the compiled cache was not used when this plugin's code was
+    /// loaded, if it was loaded and the cache was in doubt. Loads nothing.
+    pub fn cache_diagnostic(&self) -> Option<String> {
+        let Some(Ok(plugin)) = self.loaded.get() else {
+            return None;
+        };
+        plugin.cache_diagnostic().map(str::to_owned)
+    }
+
     /// Ask a running stateful plugin for its status and keep the answer as
     /// the snapshot reports serve. An instance busy with a call keeps its
     /// previous snapshot (this never queues behind a call); one that is not

@@ -440,6 +440,7 @@ mod tests {
             },
             services: Vec::new(),
             plugin_status: Some(json!({"z": 1, "count": 14})),
+            cache_diagnostic: None,
         }
     }
 

@@ -16,14 +16,14 @@
 //! [`Config::restrict_to`] drops `[serve]`, `[https]` and `[limits]` with a
 //! warning each, so that the defaults apply. The store file is written
 //! atomically, 0600 in a 0700 directory, and a store that another user
-//! could have written (group- or world-writable, or a symlink) is not
-//! believed.
+//! could have written (owned by another user, group- or world-writable, or
+//! a symlink; the file and its directory) is not believed.
 
 mod digest;
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -190,6 +190,14 @@ impl TrustStore {
             };
             if meta.file_type().is_symlink() {
                 return Err(self.error(format!("`{}` is a symbolic link", path.display())));
+            }
+            let me = rustix::process::geteuid().as_raw();
+            if meta.uid() != me {
+                return Err(self.error(format!(
+                    "`{}` is owned by user {}, not this user",
+                    path.display(),
+                    meta.uid()
+                )));
             }
             if meta.permissions().mode() & 0o022 != 0 {
                 return Err(self.error(format!(
@@ -372,6 +380,20 @@ mod tests {
         let reason = untrusted_because(store.judge(tmp.path(), &c));
         assert!(reason.contains("writable by other users"), "{reason}");
         assert!(store.approve(tmp.path(), &c).is_err());
+
+        // Another local user who owns the store (or its directory) cannot
+        // approve for this one, however tight the mode.
+        std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(store.judge(tmp.path(), &c), Trust::Trusted);
+        const NOBODY: u32 = 65534;
+        std::os::unix::fs::chown(store.path(), Some(NOBODY), Some(NOBODY)).unwrap();
+        let reason = untrusted_because(store.judge(tmp.path(), &c));
+        assert!(reason.contains("is owned by user 65534, not this user"), "{reason}");
+        std::os::unix::fs::chown(store.path(), Some(0), Some(0)).unwrap();
+        let dir = store.path().parent().unwrap();
+        std::os::unix::fs::chown(dir, Some(NOBODY), Some(NOBODY)).unwrap();
+        let reason = untrusted_because(store.judge(tmp.path(), &c));
+        assert!(reason.contains("is owned by user 65534, not this user"), "{reason}");
     }
 
     #[test]

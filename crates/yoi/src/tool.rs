@@ -97,10 +97,15 @@ fn call(ctx: &Context, args: CallArgs) -> anyhow::Result<ExitCode> {
             output::stderr!("warning: {d}");
         }
     }
-    let session = Session::new(registry, Some(ctx.history()?));
+    let session = Session::new(registry.clone(), Some(ctx.history()?));
     let outcome = ctx.block_on(session.call(&args.name, input.trim()))?;
     if let Some(history) = session.history() {
         output::history_problems(history);
+    }
+    for instance in registry.instances().instances() {
+        if let Some(d) = instance.cache_diagnostic() {
+            output::stderr!("warning: `{}`: {d}", instance.reference());
+        }
     }
     let not_registered = matches!(
         &outcome.result,

@@ -282,6 +282,15 @@ fn the_compiled_cache_is_reused_across_processes() {
     let r = env.yoi(&["tool", "call", "echo", "--input", r#"{"text":"c"}"#]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_ne!(std::fs::read(cwasm).unwrap(), bytes);
+    // ... and the person sees it once, named for its plugin.
+    let warnings: Vec<_> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: `project:echo`: the compiled cache was not used: "))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    let r = env.yoi(&["tool", "call", "echo", "--input", r#"{"text":"d"}"#]);
+    assert!(!r.stderr.contains("compiled cache"), "{}", r.stderr);
 }
 
 #[test]
