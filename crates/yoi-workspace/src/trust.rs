@@ -388,12 +388,18 @@ mod tests {
         const NOBODY: u32 = 65534;
         std::os::unix::fs::chown(store.path(), Some(NOBODY), Some(NOBODY)).unwrap();
         let reason = untrusted_because(store.judge(tmp.path(), &c));
-        assert!(reason.contains("is owned by user 65534, not this user"), "{reason}");
+        assert!(
+            reason.contains("is owned by user 65534, not this user"),
+            "{reason}"
+        );
         std::os::unix::fs::chown(store.path(), Some(0), Some(0)).unwrap();
         let dir = store.path().parent().unwrap();
         std::os::unix::fs::chown(dir, Some(NOBODY), Some(NOBODY)).unwrap();
         let reason = untrusted_because(store.judge(tmp.path(), &c));
-        assert!(reason.contains("is owned by user 65534, not this user"), "{reason}");
+        assert!(
+            reason.contains("is owned by user 65534, not this user"),
+            "{reason}"
+        );
     }
 
     #[test]

@@ -576,6 +576,8 @@ fn resolution_refuses_a_root_holding_the_cache_written_into_config() {
     );
     assert_ne!(widened, text, "the grant was not found in {text}");
     std::fs::write(&config, widened).unwrap();
+    // Even a person approving the hand edit does not make the root grantable.
+    env.trust();
     let r = env.yoi(&["plugin", "show", "project:notes", "--json"]);
     let v = r.json();
     assert_eq!(v["plugins"][0]["status"], "rejected", "{v}");
