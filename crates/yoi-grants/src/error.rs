@@ -57,6 +57,32 @@ pub enum GrantError {
         /// The protected location, canonical.
         location: PathBuf,
     },
+    /// An fs root holds a location of yoi's own state that a
+    /// `wasi:filesystem` preopen could not hide.
+    #[error(
+        "fs root `{}` contains {what} (`{}`), which a `wasi:filesystem` preopen cannot hide; grant a subdirectory that holds none of it, or request `fs` (yoi:host/fs), which denies it",
+        root.display(),
+        location.display()
+    )]
+    WasiProtectedRoot {
+        /// The root, canonical.
+        root: PathBuf,
+        /// What the protected location is.
+        what: String,
+        /// The protected location, canonical.
+        location: PathBuf,
+    },
+    /// An fs grant's ops match neither `wasi:filesystem` permission set.
+    #[error(
+        "fs root `{}` grants `{ops}`, which `wasi:filesystem` cannot express exactly; a preopen is read-only (grant `read,list`) or read-write (grant `read,list,write,create-dir,remove`)",
+        root.display()
+    )]
+    WasiOps {
+        /// The root.
+        root: PathBuf,
+        /// The granted ops, sorted, comma-separated.
+        ops: String,
+    },
 }
 
 impl GrantError {

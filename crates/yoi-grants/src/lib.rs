@@ -14,7 +14,8 @@
 //!   their own, never in the config. They are read bounded
 //!   ([`MAX_SECRET_BYTES`]), and errors name the file, never its contents.
 //! - yoi's own state is never granted: [`Protected::check_root`] is the one
-//!   rule for fs roots, applied at enable, at resolution and in the policy.
+//!   rule for fs roots, applied at enable, at resolution and in the policy;
+//!   [`wasi_preopens`] is the stricter one for `wasi:filesystem` preopens.
 //! - Every file read here is bounded by what is read, not by what metadata
 //!   says ([`read_bounded`]).
 
@@ -28,6 +29,7 @@ mod https;
 mod ingress;
 mod protected;
 mod secret;
+mod wasi_fs;
 
 pub use error::GrantError;
 pub use file::read_bounded;
@@ -39,3 +41,4 @@ pub use ingress::{
 };
 pub use protected::{Protected, ProtectedLocation, canonical};
 pub use secret::{MAX_SECRET_BYTES, SecretHeader};
+pub use wasi_fs::{WasiAccess, WasiPreopen, wasi_label, wasi_preopens};

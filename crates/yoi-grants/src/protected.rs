@@ -95,6 +95,24 @@ impl Protected {
     }
 }
 
+impl Protected {
+    /// [`Self::check_root`] for a `wasi:filesystem` preopen, stricter: a
+    /// root that contains the workspace's `.yoi` is refused too, because a
+    /// preopen cannot deny one directory beneath it by inode.
+    pub fn check_wasi_root(&self, root: &Path) -> Result<(), GrantError> {
+        self.check_root(root)?;
+        let shown = canonical(root);
+        match self.locations.iter().find(|l| l.path.starts_with(&shown)) {
+            Some(location) => Err(GrantError::WasiProtectedRoot {
+                root: shown,
+                what: location.what.clone(),
+                location: location.path.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
 /// `path` made absolute and resolved through symlinks as far as it exists;
 /// the part that does not exist yet is appended as written (without `.`,
 /// and with `..` applied to it).
@@ -162,5 +180,16 @@ mod tests {
         }
         // A sibling sharing a prefix of the name is not inside.
         p.check_root(&dir.join("cache/yoi-other")).unwrap();
+        // wasi:filesystem cannot deny `.yoi` by inode: the project is refused.
+        let wasi = p.check_wasi_root(&dir.join("proj")).unwrap_err().to_string();
+        assert!(wasi.contains("contains the workspace's `.yoi`"), "{wasi}");
+        assert!(wasi.contains("cannot hide"), "{wasi}");
+        p.check_wasi_root(&dir.join("elsewhere")).unwrap();
+        assert!(
+            p.check_wasi_root(&dir.join("cache"))
+                .unwrap_err()
+                .to_string()
+                .contains("contains the compiled cache")
+        );
     }
 }

@@ -324,6 +324,8 @@ impl fmt::Display for Surface {
 pub enum HostApi {
     Https,
     Fs,
+    #[serde(rename = "wasi:filesystem")]
+    WasiFilesystem,
 }
 
 impl HostApi {
@@ -332,7 +334,13 @@ impl HostApi {
         match self {
             HostApi::Https => "https",
             HostApi::Fs => "fs",
+            HostApi::WasiFilesystem => "wasi:filesystem",
         }
+    }
+
+    /// Whether `fs` grants apply to this host API (`fs` and `wasi:filesystem`).
+    pub fn uses_fs_grants(self) -> bool {
+        matches!(self, HostApi::Fs | HostApi::WasiFilesystem)
     }
 }
 

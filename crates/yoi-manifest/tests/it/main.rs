@@ -76,3 +76,22 @@ fn diagnostics_are_bounded() {
     assert!(err.len() < 600, "diagnostic is {} bytes", err.len());
     assert!(err.contains("`id`"), "{err}");
 }
+
+#[test]
+fn wasi_filesystem_is_a_host_api_that_uses_fs_grants() {
+    let text = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/valid/wasi-filesystem.toml"),
+    )
+    .unwrap();
+    let m = Manifest::from_toml_str(&text).unwrap();
+    assert_eq!(
+        m.permissions.host_apis,
+        vec![
+            yoi_manifest::HostApi::WasiFilesystem,
+            yoi_manifest::HostApi::Fs
+        ]
+    );
+    assert_eq!(m.permissions.host_apis[0].as_str(), "wasi:filesystem");
+    assert!(m.permissions.host_apis.iter().all(|a| a.uses_fs_grants()));
+    assert!(!yoi_manifest::HostApi::Https.uses_fs_grants());
+}
