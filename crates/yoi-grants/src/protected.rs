@@ -181,7 +181,10 @@ mod tests {
         // A sibling sharing a prefix of the name is not inside.
         p.check_root(&dir.join("cache/yoi-other")).unwrap();
         // wasi:filesystem cannot deny `.yoi` by inode: the project is refused.
-        let wasi = p.check_wasi_root(&dir.join("proj")).unwrap_err().to_string();
+        let wasi = p
+            .check_wasi_root(&dir.join("proj"))
+            .unwrap_err()
+            .to_string();
         assert!(wasi.contains("contains the workspace's `.yoi`"), "{wasi}");
         assert!(wasi.contains("cannot hide"), "{wasi}");
         p.check_wasi_root(&dir.join("elsewhere")).unwrap();

@@ -104,10 +104,7 @@ mod tests {
             access(&grant(&[FsOp::List, FsOp::Read])).unwrap(),
             WasiAccess::ReadOnly
         );
-        assert_eq!(
-            access(&grant(&FsOp::ALL)).unwrap(),
-            WasiAccess::ReadWrite
-        );
+        assert_eq!(access(&grant(&FsOp::ALL)).unwrap(), WasiAccess::ReadWrite);
         for ops in [
             &[FsOp::Read][..],
             &[FsOp::List],

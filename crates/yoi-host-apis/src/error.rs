@@ -59,6 +59,14 @@ pub enum PolicyError {
         message: String,
     },
 
+    /// An fs grant cannot be a `wasi:filesystem` preopen (it reaches yoi's
+    /// state, or its ops match no preopen permission set).
+    #[error("wasi:filesystem: {message}")]
+    BadWasiFsGrant {
+        /// Why, naming the root.
+        message: String,
+    },
+
     /// A grant, or a secret or trust root file it names, is not usable.
     #[error(transparent)]
     Grant {

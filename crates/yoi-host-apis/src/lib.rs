@@ -8,6 +8,9 @@
 //!   from host-configured secrets, and every size and time bounded.
 //! - [`fs`]: file operations beneath granted roots through capability-based
 //!   directory handles, one grant per operation, sizes bounded.
+//! - `wasi:filesystem`: no module here; [`HostApis::wasi_fs`] carries the
+//!   preopens `yoi_grants::wasi_preopens` derives from the fs grants, which
+//!   the runtime hands to wasmtime-wasi (the only standard WASI it enables).
 //!
 //! Importing an interface is not authority. A plugin's policies are built once
 //! from its grants ([`HostApis::from_grants`], taking the grant types of

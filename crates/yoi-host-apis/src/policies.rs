@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use yoi_grants::{Grants, HttpsSettings, Protected};
+use yoi_grants::{Grants, HttpsSettings, Protected, WasiPreopen};
 use yoi_manifest::HostApi;
 
 use crate::PolicyError;
@@ -28,6 +28,8 @@ pub struct HostApis {
     pub secrets: Secrets,
     /// The `fs` policy, if granted.
     pub fs: Option<FsPolicy>,
+    /// The `wasi:filesystem` preopens, one per fs grant; empty unless granted.
+    pub wasi_fs: Vec<WasiPreopen>,
 }
 
 impl HostApis {
@@ -74,6 +76,13 @@ impl HostApis {
         }
         if granted.contains(&HostApi::Fs) {
             apis.fs = Some(FsPolicy::new(&grants.fs, protected)?);
+        }
+        if granted.contains(&HostApi::WasiFilesystem) {
+            apis.wasi_fs = yoi_grants::wasi_preopens(&grants.fs, protected).map_err(|e| {
+                PolicyError::BadWasiFsGrant {
+                    message: e.to_string(),
+                }
+            })?;
         }
         Ok(apis)
     }

@@ -402,6 +402,9 @@ impl LoadedPlugin {
             StoreState::new(&self.runtime.limits, self.host.clone()),
         );
         store.limiter(|s| s.limiter());
+        if let Err(e) = store.data_mut().open_preopens() {
+            return Err((e, store));
+        }
         store.data_mut().deadline = Some(deadline);
         // Every tick, a running guest yields to the executor, so timers and
         // other tasks run; past the deadline, it is interrupted with a trap.

@@ -1,9 +1,11 @@
-//! Per-store host state: the empty WASI context, the resource limiter, and
-//! the captured output streams.
+//! Per-store host state: the WASI context (empty, or with the
+//! `wasi:filesystem` preopens the plugin's fs grants derive), the resource
+//! limiter, and the captured output streams.
 
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use yoi_grants::WasiAccess;
 use yoi_host_apis::HostApis;
 
 use crate::limits::Limits;
@@ -54,6 +56,35 @@ impl StoreState {
         }
     }
 
+    /// Open the plugin's `wasi:filesystem` preopens ([`HostApis::wasi_fs`]),
+    /// if any, into this store's WASI context. Each root is opened by path
+    /// here, for every new store: a root that is gone fails the instantiation
+    /// rather than leaving the guest a grant that silently does nothing.
+    pub(crate) fn open_preopens(&mut self) -> wasmtime::Result<()> {
+        if self.host.wasi_fs.is_empty() {
+            return Ok(());
+        }
+        let mut builder = wasi_builder(&self.stdout, &self.stderr);
+        for preopen in &self.host.wasi_fs {
+            // wasmtime-wasi 48 knows read-only and read-write only;
+            // `yoi_grants::wasi_preopens` maps ops onto them exactly.
+            let perms = match preopen.access {
+                WasiAccess::ReadOnly => FsPerms::ReadOnly,
+                WasiAccess::ReadWrite => FsPerms::ReadWrite,
+            };
+            builder
+                .preopened_dir(&preopen.root, &preopen.label, perms)
+                .map_err(|e| {
+                    wasmtime::format_err!(
+                        "cannot open the fs root for preopen `{}`: {e}",
+                        preopen.label
+                    )
+                })?;
+        }
+        self.wasi = builder.build();
+        Ok(())
+    }
+
     pub(crate) fn limiter(&mut self) -> &mut dyn ResourceLimiter {
         &mut self.limiter
     }
@@ -76,21 +107,28 @@ impl StoreState {
 }
 
 /// The WASI context every plugin gets: nothing.
+fn empty_wasi(stdout: &BoundedPipe, stderr: &BoundedPipe) -> WasiCtx {
+    wasi_builder(stdout, stderr).build()
+}
+
+/// The empty WASI context's builder, which [`StoreState::open_preopens`]
+/// extends with preopens only.
 ///
 /// `WasiCtxBuilder::new()` starts with no preopened directories, no
 /// environment, no arguments and a closed stdin; sockets and name lookup are
 /// switched off explicitly as well, so that a change of upstream defaults
 /// cannot grant network access. Only stdout/stderr are connected, to bounded
 /// in-memory pipes.
-fn empty_wasi(stdout: &BoundedPipe, stderr: &BoundedPipe) -> WasiCtx {
-    WasiCtxBuilder::new()
+fn wasi_builder(stdout: &BoundedPipe, stderr: &BoundedPipe) -> WasiCtxBuilder {
+    let mut builder = WasiCtxBuilder::new();
+    builder
         .stdout(stdout.clone())
         .stderr(stderr.clone())
         .allow_tcp(false)
         .allow_udp(false)
         .allow_ip_name_lookup(false)
-        .socket_addr_check(|_, _| Box::pin(async { false }))
-        .build()
+        .socket_addr_check(|_, _| Box::pin(async { false }));
+    builder
 }
 
 impl WasiView for StoreState {

@@ -6,7 +6,9 @@
 //! grant allows it. Pins are exact: a package whose digest or version differs
 //! from its pin is `rejected` until someone runs `yoi plugin update`; nothing
 //! upgrades silently. An fs root that reaches yoi's own state
-//! ([`crate::protected_state`]) makes the plugin `rejected`. Schemas are loaded here, once, so that what runs later
+//! ([`crate::protected_state`]) makes the plugin `rejected`, and so does, for a plugin requesting
+//! `wasi:filesystem`, one that cannot be a preopen
+//! ([`yoi_grants::wasi_preopens`]). Schemas are loaded here, once, so that what runs later
 //! never goes back to the package or the config.
 
 use std::collections::BTreeSet;
@@ -114,6 +116,19 @@ pub fn resolve(inventory: Inventory, config: &Config, trust: &Trust) -> Plan {
                 DiagnosticKind::Grant,
                 format!("{e}; grant a directory that holds none of it"),
             ));
+            plan.reports.push(report);
+            continue;
+        }
+        let wasi_fs = package
+            .manifest()
+            .permissions
+            .host_apis
+            .contains(&HostApi::WasiFilesystem);
+        if wasi_fs && let Err(e) = yoi_grants::wasi_preopens(&enablement.grants.fs, &plan.protected)
+        {
+            report
+                .diagnostics
+                .push(Diagnostic::new(DiagnosticKind::Grant, e.to_string()));
             plan.reports.push(report);
             continue;
         }
@@ -247,11 +262,13 @@ fn eligibility(
         }
     }
     let mut host_apis = Vec::new();
-    for api in [HostApi::Https, HostApi::Fs] {
+    for api in [HostApi::Https, HostApi::Fs, HostApi::WasiFilesystem] {
         let requested = perms.host_apis.contains(&api);
+        // `fs` grants serve both `fs` and `wasi:filesystem`; a grant is
+        // reported unused only when neither is requested (below).
         let granted = match api {
             HostApi::Https => !grants.https.is_empty(),
-            HostApi::Fs => !grants.fs.is_empty(),
+            HostApi::Fs | HostApi::WasiFilesystem => !grants.fs.is_empty(),
         };
         match (requested, granted) {
             (true, true) => {
@@ -262,13 +279,28 @@ fn eligibility(
                 api.as_str(),
                 format!("{api} is requested but not granted"),
             )),
-            (false, true) => report.diagnostics.push(Diagnostic::new(
+            (false, _) => {}
+        }
+    }
+    for (grant, granted, requested) in [
+        (
+            "https",
+            !grants.https.is_empty(),
+            perms.host_apis.contains(&HostApi::Https),
+        ),
+        (
+            "fs",
+            !grants.fs.is_empty(),
+            perms.host_apis.iter().any(|a| a.uses_fs_grants()),
+        ),
+    ] {
+        if granted && !requested {
+            report.diagnostics.push(Diagnostic::new(
                 DiagnosticKind::Grant,
                 format!(
-                    "{api} is granted but the manifest does not request it; the grant is ignored"
+                    "{grant} is granted but the manifest does not request it; the grant is ignored"
                 ),
-            )),
-            (false, false) => {}
+            ));
         }
     }
     let pick = |list: &[Eligibility]| {

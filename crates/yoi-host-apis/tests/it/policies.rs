@@ -36,6 +36,41 @@ fn only_apis_in_granted_get_a_policy() {
     )
     .unwrap();
     assert!(both.https.is_some() && both.fs.is_some());
+    assert!(both.wasi_fs.is_empty());
+}
+
+/// `wasi:filesystem` gets preopens only when granted, and a grant whose ops
+/// no preopen expresses keeps the plugin from loading.
+#[test]
+fn wasi_filesystem_gets_preopens_only_when_granted_and_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut grants = grants(dir.path());
+    let settings = HttpsSettings::default();
+    let err = HostApis::from_grants(
+        &grants,
+        &[HostApi::WasiFilesystem],
+        &settings,
+        &Protected::none(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, PolicyError::BadWasiFsGrant { .. }), "{err}");
+    assert!(
+        err.to_string()
+            .contains("grants `read`, which `wasi:filesystem` cannot express exactly"),
+        "{err}"
+    );
+    grants.fs[0].ops.push(FsOp::List);
+    let wasi = HostApis::from_grants(
+        &grants,
+        &[HostApi::WasiFilesystem],
+        &settings,
+        &Protected::none(),
+    )
+    .unwrap();
+    assert!(wasi.fs.is_none());
+    assert_eq!(wasi.wasi_fs.len(), 1);
+    assert_eq!(wasi.wasi_fs[0].label, "/grants/0");
+    assert_eq!(wasi.wasi_fs[0].access, yoi_grants::WasiAccess::ReadOnly);
 }
 
 #[test]

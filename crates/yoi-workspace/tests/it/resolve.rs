@@ -320,3 +320,44 @@ fn resolution_refuses_a_root_holding_yoi_state_written_into_config_by_hand() {
     let plan = plan(&package, &grant("/ws"));
     assert_eq!(plan.plugins.len(), 1, "{:?}", plan.reports[0].diagnostics);
 }
+
+/// A config edited by hand that gives a `wasi:filesystem` plugin the project
+/// directory (holding `.yoi`, which a preopen cannot hide) or ops no preopen
+/// expresses: rejected. A subdirectory with `read,list` serves it, and the
+/// fs grant is not reported as unused.
+#[test]
+fn resolution_refuses_wasi_roots_a_preopen_cannot_confine() {
+    let manifest = two_tools().requests_tools(&["read"], Some(&["wasi:filesystem"]));
+    let package = package(&manifest);
+    let grant = |root: &str, ops: &str| {
+        format!(
+            "{PIN}surfaces = [\"tool\"]\n[plugins.\"project:notes\".grants]\ntools = [\"*\"]\n\
+             [[plugins.\"project:notes\".grants.fs]]\nroot = \"{root}\"\nops = [{ops}]"
+        )
+    };
+    for (root, ops, why) in [
+        (
+            "/ws",
+            "\"read\", \"list\"",
+            "fs root `/ws` contains the workspace's `.yoi` directory (`/ws/.yoi`), which a `wasi:filesystem` preopen cannot hide; grant a subdirectory that holds none of it, or request `fs` (yoi:host/fs), which denies it",
+        ),
+        (
+            "/ws/data",
+            "\"read\", \"write\"",
+            "fs root `/ws/data` grants `read,write`, which `wasi:filesystem` cannot express exactly; a preopen is read-only (grant `read,list`) or read-write (grant `read,list,write,create-dir,remove`)",
+        ),
+    ] {
+        let plan = plan(&package, &grant(root, ops));
+        assert!(plan.plugins.is_empty(), "{root}");
+        let report = &plan.reports[0];
+        assert_eq!(report.status, Status::Rejected);
+        assert_eq!(report.diagnostics.last().unwrap().message, why);
+    }
+    let plan = plan(&package, &grant("/ws/data", "\"read\", \"list\""));
+    assert_eq!(plan.plugins.len(), 1, "{:?}", plan.reports[0].diagnostics);
+    assert_eq!(
+        plan.plugins[0].host_apis,
+        [yoi_manifest::HostApi::WasiFilesystem]
+    );
+    assert!(plan.reports[0].diagnostics.is_empty());
+}

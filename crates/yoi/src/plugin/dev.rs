@@ -75,6 +75,7 @@ pub fn run(ctx: &Context, args: DevArgs) -> anyhow::Result<ExitCode> {
         )
     })?;
     let manifest = package.manifest().clone();
+    super::grant_flags::check_wasi_fs(&manifest, &grants_fs, &protected)?;
     let tool = match (&args.tool, manifest.tools.as_slice()) {
         (Some(name), _) => name.clone(),
         (None, [only]) => only.name.clone(),
@@ -212,13 +213,15 @@ fn show_grants(
         output::stderr!("dev:   {line}");
     }
     for api in &manifest.permissions.host_apis {
-        let granted = match api {
-            yoi_manifest::HostApi::Https => !enablement.grants.https.is_empty(),
-            yoi_manifest::HostApi::Fs => !enablement.grants.fs.is_empty(),
+        let (granted, flag) = match api {
+            yoi_manifest::HostApi::Https => (!enablement.grants.https.is_empty(), "https"),
+            yoi_manifest::HostApi::Fs | yoi_manifest::HostApi::WasiFilesystem => {
+                (!enablement.grants.fs.is_empty(), "fs")
+            }
         };
         if !granted {
             output::stderr!(
-                "dev: the manifest requests `{api}`, not granted here: its calls answer `denied` (grant with --{api})"
+                "dev: the manifest requests `{api}`, not granted here: its calls answer `denied` (grant with --{flag})"
             );
         }
     }

@@ -125,6 +125,7 @@ pub fn run_enable(ctx: &Context, args: EnableArgs) -> anyhow::Result<ExitCode> {
     let https = args.grants.https_grants()?;
     let protected = yoi_workspace::protected_state(&config, ctx.stores.user.as_deref());
     let fs = args.grants.fs_grants(&protected)?;
+    super::grant_flags::check_wasi_fs(manifest, &fs, &protected)?;
     let grants = Grants {
         tools: split(&args.tools),
         services: split(&args.services),

@@ -85,3 +85,33 @@ impl GrantFlags {
         Ok(grants)
     }
 }
+
+/// Refuse, for a manifest requesting `wasi:filesystem`, fs grants that
+/// cannot be preopens ([`yoi_grants::wasi_preopens`]: a root holding any of
+/// yoi's state, the workspace's `.yoi` included, or ops no preopen
+/// expresses). The same rule rejects them at resolution and at load.
+pub fn check_wasi_fs(
+    manifest: &yoi_manifest::Manifest,
+    grants: &[FsGrant],
+    protected: &Protected,
+) -> anyhow::Result<()> {
+    if !manifest
+        .permissions
+        .host_apis
+        .contains(&yoi_manifest::HostApi::WasiFilesystem)
+    {
+        return Ok(());
+    }
+    yoi_grants::wasi_preopens(grants, protected).map_err(|e| {
+        let hint = match e {
+            yoi_grants::GrantError::WasiOps { .. } => {
+                "use `--ops read,list` (read-only) or `--ops read,list,write,create-dir,remove` (read-write)"
+            }
+            _ => {
+                "grant a subdirectory that holds none of yoi's state, or use `yoi:host/fs` (host API `fs`), which denies `.yoi` inside a granted project"
+            }
+        };
+        crate::output::hinted(e, hint)
+    })?;
+    Ok(())
+}

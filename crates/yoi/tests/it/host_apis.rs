@@ -14,18 +14,18 @@ mod server;
 
 use server::{Action, Server, TestCa};
 
-fn install(env: &Env, id: &str) {
+pub(crate) fn install(env: &Env, id: &str) {
     let r = env.yoi(&["plugin", "install", fixture(id).to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
-fn enable(env: &Env, args: &[&str]) {
+pub(crate) fn enable(env: &Env, args: &[&str]) {
     let r = env.yoi(&[&["plugin", "enable"], args].concat());
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
 /// Call a tool; returns the `--json` result.
-fn call(env: &Env, tool: &str, input: Value) -> Value {
+pub(crate) fn call(env: &Env, tool: &str, input: Value) -> Value {
     let r = env.yoi(&[
         "tool",
         "call",
@@ -40,7 +40,7 @@ fn call(env: &Env, tool: &str, input: Value) -> Value {
 }
 
 /// Assert a call failed with `kind` and a message containing `needle`.
-fn assert_refused(v: &Value, kind: &str, needle: &str) {
+pub(crate) fn assert_refused(v: &Value, kind: &str, needle: &str) {
     assert_eq!(v["ok"], false, "{v}");
     assert_eq!(v["error"]["kind"], kind, "{v}");
     let message = v["error"]["message"].as_str().unwrap();
@@ -48,7 +48,7 @@ fn assert_refused(v: &Value, kind: &str, needle: &str) {
     assert!(message.len() <= 4096, "unbounded message");
 }
 
-fn prepend_config(env: &Env, text: &str) {
+pub(crate) fn prepend_config(env: &Env, text: &str) {
     let path = env.ws().join(".yoi/config.toml");
     let old = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, format!("{text}\n{old}")).unwrap();

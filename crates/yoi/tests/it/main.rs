@@ -10,3 +10,4 @@ mod support;
 mod tools;
 mod trust;
 mod typed;
+mod wasi_fs;
