@@ -67,7 +67,8 @@ fn a_wasi_plugin_reads_inside_its_grant_and_not_outside() {
     // The guest never learns the host path of its root.
     let v = call(&env, "list_names", json!({"path": "/"}));
     assert!(
-        !v.to_string().contains(&*env.path("files").to_string_lossy()),
+        !v.to_string()
+            .contains(&*env.path("files").to_string_lossy()),
         "{v}"
     );
 }
